@@ -1,0 +1,47 @@
+"""hts: home-to-school transport for English local authorities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config -> database -> extensions -> blueprints -> CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+
+    from hts import config
+
+    app.config.update(config.load(app.instance_path, overrides))
+
+    from hts.db import Database
+
+    Database().init_app(app)
+
+    from hts import models  # noqa: F401  (registers every table on the metadata)
+    from hts.audit import log as audit_log
+
+    audit_log.install()
+
+    from hts import web
+
+    web.init_app(app)
+
+    from hts.auth import init_app as init_auth
+
+    init_auth(app)
+
+    from hts.audit.views import bp as audit_bp
+    from hts.imports.views import bp as imports_bp
+    from hts.operators.views import bp as operators_bp
+    from hts.people.views import bp as people_bp
+    from hts.routing.views import bp as routing_bp
+
+    for blueprint in (people_bp, operators_bp, routing_bp, imports_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+    from hts.cli import register
+
+    register(app)
+    return app

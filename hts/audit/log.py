@@ -1,0 +1,170 @@
+"""Record changes to audited models as they are flushed.
+
+A model opts in with `__audited__ = True` and may hide columns with `__audit_exclude__`.
+The actor comes from a context variable set per request (the signed-in user) or per CLI
+command, so services never pass it around.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+import decimal
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
+
+from hts.audit.models import AuditEntry
+from hts.db import utcnow
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is making changes."""
+
+    label: str
+    user_id: int | None = None
+
+
+_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("hts_actor", default=Actor("system"))
+
+
+def current_actor() -> Actor:
+    """The actor of the current request, command or job."""
+    return _actor.get()
+
+
+def set_actor(actor: Actor) -> contextvars.Token[Actor]:
+    """Make `actor` the author of changes from here on; returns a token to reset it."""
+    return _actor.set(actor)
+
+
+@contextlib.contextmanager
+def acting_as(actor: Actor) -> Iterator[None]:
+    """Attribute changes inside the block to `actor`."""
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def _columns(obj: Any) -> list[str]:
+    exclude = getattr(obj, "__audit_exclude__", frozenset()) | {"created_at", "updated_at"}
+    return [c.key for c in inspect(obj).mapper.column_attrs if c.key not in exclude]
+
+
+def _snapshot(obj: Any) -> dict[str, Any]:
+    return {key: _plain(getattr(obj, key)) for key in _columns(obj)}
+
+
+def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    state = inspect(obj)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for key in _columns(obj):
+        history = state.attrs[key].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if _plain(old) == _plain(new):
+            continue
+        before[key] = _plain(old)
+        after[key] = _plain(new)
+    return before, after
+
+
+def _label(obj: Any) -> str:
+    try:
+        return str(obj)[:200]
+    except Exception:  # a half-loaded object must not break the flush
+        return f"{type(obj).__name__} {getattr(obj, 'id', '')}"
+
+
+def _audited(obj: Any) -> bool:
+    return getattr(type(obj), "__audited__", False)
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    # Capture updates before the flush clears attribute history, and deletions while the
+    # objects still have their values; inserts are captured after the flush, with their ids.
+    pending = session.info.setdefault("audit_pending", [])
+    for obj in session.dirty:
+        if _audited(obj) and session.is_modified(obj, include_collections=False):
+            before, after = _changes(obj)
+            if after:
+                pending.append(("update", obj, before, after))
+    for obj in session.deleted:
+        if _audited(obj):
+            pending.append(("delete", obj, _snapshot(obj), None))
+    session.info["audit_new"] = [obj for obj in session.new if _audited(obj)]
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    pending = session.info.pop("audit_pending", [])
+    new = session.info.pop("audit_new", [])
+    actor = current_actor()
+    now = utcnow()
+    rows = []
+    for obj in new:
+        pending.append(("create", obj, None, _snapshot(obj)))
+    for action, obj, before, after in pending:
+        rows.append(
+            {
+                "at": now,
+                "user_id": actor.user_id,
+                "actor": actor.label,
+                "action": action,
+                "entity_type": type(obj).__tablename__,
+                "entity_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
+                "entity_label": _label(obj),
+                "before": before,
+                "after": after,
+            }
+        )
+    if rows:
+        session.connection().execute(insert(AuditEntry), rows)
+
+
+def install() -> None:
+    """Listen on every ORM session (idempotent)."""
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "after_flush", _after_flush)
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    entity_type: str,
+    entity_id: int,
+    entity_label: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """Write an explicit entry, for changes that are not one row's columns (a route's pupils)."""
+    actor = current_actor()
+    session.add(
+        AuditEntry(
+            at=utcnow(), user_id=actor.user_id, actor=actor.label, action=action,
+            entity_type=entity_type, entity_id=entity_id, entity_label=entity_label[:200],
+            before=before, after=after,
+        )
+    )

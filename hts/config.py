@@ -1,0 +1,85 @@
+"""Configuration: the only module that reads os.environ.
+
+Every setting has a default here. Policy numbers that a council may change (walking distances,
+journey limits, dwell times) live in the domain modules as settings read from the app config.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "HTS_"
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+#: name -> (default, converter). Anything here can be set as HTS_<NAME> in the environment.
+SETTINGS: dict[str, tuple[Any, Any]] = {
+    "DATABASE_URL": (None, str),
+    "SECRET_KEY": (None, str),
+    # Serve cookies with the Secure flag; turn off only for plain-HTTP local use.
+    "SECURE_COOKIES": (False, _bool),
+    # Geocoding: "postcodes" (the offline table loaded by `hts import postcodes`) or
+    # "nominatim" (geopy's Nominatim against GEOCODER_URL, e.g. a council's own server).
+    "GEOCODER": ("postcodes", str),
+    "GEOCODER_URL": ("", str),
+    "GEOCODER_USER_AGENT": ("hts", str),
+    "GEOCODER_TIMEOUT_SECONDS": (5.0, float),
+    # Login throttling: this many failures within the window locks out the account or address.
+    "LOGIN_MAX_FAILURES": (5, int),
+    "LOGIN_WINDOW_MINUTES": (15, int),
+    # Travel model for planned times (routing replaces it with its own providers).
+    "TRAVEL_DETOUR_FACTOR": (1.3, float),
+    "TRAVEL_SPEED_KMH": (25.0, float),
+    "ARRIVAL_BEFORE_START_MINUTES": (10, int),
+    "DWELL_WALK_ON_SECONDS": (120, int),
+    "DWELL_WHEELCHAIR_SECONDS": (600, int),
+    "MAX_RIDE_MINUTES_PRIMARY": (45, int),
+    "MAX_RIDE_MINUTES_SECONDARY": (75, int),
+    "PAGE_SIZE": (50, int),
+    "MAP_TILE_URL": ("", str),
+    "MAIL_SMTP_HOST": ("", str),
+    "MAIL_SMTP_PORT": (25, int),
+    "MAIL_FROM": ("hts@localhost", str),
+}
+
+
+def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the app config from defaults, HTS_* environment variables and overrides."""
+    config: dict[str, Any] = {}
+    for name, (default, convert) in SETTINGS.items():
+        raw = os.environ.get(ENV_PREFIX + name)
+        config[name] = convert(raw) if raw not in (None, "") else default
+    if overrides:
+        config.update(overrides)
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'hts.sqlite3'}"
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _instance_secret(Path(instance_path))
+    config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config["SECURE_COOKIES"],
+        REMEMBER_COOKIE_SECURE=config["SECURE_COOKIES"],
+        REMEMBER_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    return config
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A per-installation secret kept in the instance folder, so sessions survive restarts."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

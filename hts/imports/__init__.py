@@ -1,0 +1,1 @@
+"""CSV and Excel imports and exports: parse -> validate every row -> write all or nothing."""

@@ -1,0 +1,1 @@
+"""Operators, their staff and vehicles, and the documents each of them holds."""

@@ -1,0 +1,1 @@
+"""Reference data every domain uses: schools, pupils, home addresses and geocoding."""

@@ -1,0 +1,1 @@
+"""Routes: the published network, travel times, and (later) optimisation and change control."""

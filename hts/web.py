@@ -1,0 +1,262 @@
+"""Web plumbing shared by every blueprint: templates, CSRF, headers, errors, home, health."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from sqlalchemy import Select, func, select, text
+
+from hts import db, weekdays
+from hts.auth.access import ALL_ROLES, public, roles_required
+from hts.auth.models import Role
+
+csrf = CSRFProtect()
+bp = Blueprint("web", __name__)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the service navigation and the roles that see it."""
+
+    label: str
+    endpoint: str
+    roles: frozenset[Role]
+
+
+def _roles(*roles: Role) -> frozenset[Role]:
+    return frozenset(roles)
+
+
+NAVIGATION = (
+    NavItem("Home", "web.home", frozenset(ALL_ROLES)),
+    NavItem("Schools", "people.schools", _roles(Role.ADMIN, Role.PLANNER, Role.OPERATIONS, Role.MANAGER)),
+    NavItem("Pupils", "people.pupils", _roles(Role.ADMIN, Role.PLANNER, Role.OPERATIONS)),
+    NavItem("Routes", "routing.routes", frozenset(ALL_ROLES)),
+    NavItem("Operators", "operators.operators", _roles(Role.ADMIN, Role.PLANNER, Role.COMPLIANCE, Role.MANAGER, Role.OPERATIONS)),
+    NavItem("Staff", "operators.staff_list", _roles(Role.ADMIN, Role.COMPLIANCE, Role.OPERATOR, Role.PLANNER, Role.OPERATIONS)),
+    NavItem("Vehicles", "operators.vehicles", _roles(Role.ADMIN, Role.COMPLIANCE, Role.OPERATOR, Role.PLANNER, Role.OPERATIONS)),
+    NavItem("Documents", "operators.documents", _roles(Role.ADMIN, Role.COMPLIANCE, Role.OPERATOR)),
+    NavItem("Import", "imports.upload", _roles(Role.ADMIN, Role.PLANNER, Role.COMPLIANCE)),
+    NavItem("Users", "auth.users", _roles(Role.ADMIN)),
+    NavItem("Audit log", "audit.entries", _roles(Role.ADMIN)),
+)
+
+
+def navigation() -> list[dict[str, Any]]:
+    """The navigation items the current user may open, marking the current section."""
+    if not current_user.is_authenticated:
+        return []
+    here = request.endpoint or ""
+    items = []
+    for item in NAVIGATION:
+        if current_user.role not in item.roles or item.endpoint not in current_app.view_functions:
+            continue
+        section = item.endpoint.split(".")[0]
+        active = here == item.endpoint or (
+            section not in ("web", "operators") and here.split(".")[0] == section
+        )
+        items.append({"text": item.label, "href": url_for(item.endpoint), "active": active})
+    return items
+
+
+@dataclass
+class Page:
+    """One page of a list: its items and what the pagination links need."""
+
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least one)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+    def link(self, page: int) -> str:
+        """The URL of another page of the same list, keeping the search."""
+        args = dict(request.args)
+        args["page"] = str(page)
+        return url_for(request.endpoint or "web.home", **(request.view_args or {}), **args)
+
+    def govuk_pagination(self) -> dict[str, Any] | None:
+        """Parameters for the GOV.UK pagination component, or None for a single page."""
+        if self.pages <= 1:
+            return None
+        params: dict[str, Any] = {"items": []}
+        if self.page > 1:
+            params["previous"] = {"href": self.link(self.page - 1)}
+        if self.page < self.pages:
+            params["next"] = {"href": self.link(self.page + 1)}
+        shown = sorted({1, self.pages, *range(max(1, self.page - 2), min(self.pages, self.page + 2) + 1)})
+        last = 0
+        for number in shown:
+            if number - last > 1:
+                params["items"].append({"ellipsis": True})
+            params["items"].append(
+                {"number": number, "href": self.link(number), "current": number == self.page}
+            )
+            last = number
+        return params
+
+
+def paginate(query: Select[Any]) -> Page:
+    """Run a select one page at a time (page from the query string), counting in SQL."""
+    from flask import current_app
+
+    per_page = current_app.config["PAGE_SIZE"]
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(page, pages)
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def _security_headers(response: Response) -> Response:
+    from flask import current_app
+
+    tiles = current_app.config.get("MAP_TILE_URL") or ""
+    tile_origin = ""
+    if tiles.startswith("http"):
+        tile_origin = " " + "/".join(tiles.split("/")[:3]).replace("{s}.", "*.")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data:{tile_origin}; font-src 'self'; connect-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = "geolocation=(), camera=(), microphone=()"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if current_app.config.get("SECURE_COOKIES"):
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _error(status: int, title: str, message: str) -> tuple[Any, int]:
+    if _wants_json():
+        return jsonify({"error": title, "message": message}), status
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    """Templates (ours, then GOV.UK Frontend's macros), CSRF, headers, errors and the home page."""
+    app.jinja_loader = ChoiceLoader(
+        [
+            app.jinja_loader,  # type: ignore[list-item]
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    app.jinja_env.globals.update(navigation=navigation, weekdays=weekdays)
+    app.jinja_env.filters["hhmm"] = lambda t: t.strftime("%H:%M") if t else ""
+    app.jinja_env.filters["ukdate"] = lambda d: d.strftime("%-d %b %Y") if d else ""
+    app.jinja_env.filters["pounds"] = lambda pence: f"£{pence / 100:,.2f}"
+    csrf.init_app(app)
+    app.after_request(_security_headers)
+    app.register_blueprint(bp)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[Any, int]:
+        return _error(400, "The form had expired", "Go back, reload the page and try again.")
+
+    @app.errorhandler(403)
+    def forbidden(error: Any) -> tuple[Any, int]:
+        return _error(403, "You cannot open this page", "Your role does not give access to it.")
+
+    @app.errorhandler(404)
+    def not_found(error: Any) -> tuple[Any, int]:
+        return _error(404, "Page not found", "Check the address, or go back to the home page.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(error: Any) -> tuple[Any, int]:
+        return _error(405, "Method not allowed", "This address does not accept that request.")
+
+    @app.errorhandler(413)
+    def too_large(error: Any) -> tuple[Any, int]:
+        return _error(413, "The file is too large", "Upload a file of at most 20 MB.")
+
+    @app.errorhandler(500)
+    def server_error(error: Any) -> tuple[Any, int]:
+        return _error(500, "Sorry, something went wrong", "Nothing was saved. Try again later.")
+
+
+@bp.get("/")
+@roles_required(ALL_ROLES)
+def home() -> Any:
+    """The signed-in user's starting page: counts of what they look after."""
+    return render_template("home.html", counts=home_counts())
+
+
+def home_counts() -> list[tuple[str, int, str]]:
+    """(label, count, endpoint) for each list the current user may open."""
+    from hts.auth.access import operator_scope
+    from hts.operators.models import Document, Operator, Staff, Vehicle
+    from hts.people.models import Pupil, School
+    from hts.routing.models import Route
+
+    scope = operator_scope()
+    counts = []
+    for label, model, endpoint in (
+        ("Schools", School, "people.schools"),
+        ("Pupils", Pupil, "people.pupils"),
+        ("Routes", Route, "routing.routes"),
+        ("Operators", Operator, "operators.operators"),
+        ("Staff", Staff, "operators.staff_list"),
+        ("Vehicles", Vehicle, "operators.vehicles"),
+        ("Documents", Document, "operators.documents"),
+    ):
+        item = next((n for n in NAVIGATION if n.endpoint == endpoint), None)
+        if item is None or current_user.role not in item.roles or endpoint not in current_app.view_functions:
+            continue
+        query = select(func.count()).select_from(model)
+        if scope is not None:
+            if model is Document:
+                continue
+            query = query.where(model.operator_id == scope)  # type: ignore[attr-defined]
+        counts.append((label, db.session.scalar(query) or 0, endpoint))
+    return counts
+
+
+@bp.get("/healthz")
+@public
+def healthz() -> Any:
+    """Whether the app can reach its database."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        return jsonify({"database": "unreachable"}), 503
+    return jsonify({"database": "ok"})
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon() -> Any:
+    """Browsers ask for it; send the static icon."""
+    return redirect(url_for("static", filename="favicon.svg"))
