@@ -31,7 +31,9 @@ class Actor:
     user_id: int | None = None
 
 
-_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("hts_actor", default=Actor("system"))
+_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar(
+    "hts_actor", default=Actor("system")  # noqa: B039 (Actor is frozen)
+)
 
 
 def current_actor() -> Actor:

@@ -1,0 +1,85 @@
+"""Travel distances and times between points.
+
+The default provider is a straight-line (haversine) distance stretched by a detour factor and
+driven at a profile speed: no server needed, good enough for planning in a city. Other
+providers (a road-routing server) implement the same `TravelProvider` protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from geopy.distance import great_circle
+
+EARTH_RADIUS_KM = 6371.009  # geopy's mean radius, so numpy and geopy agree
+
+
+@dataclass(frozen=True)
+class Point:
+    """A location in WGS84 degrees."""
+
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class TravelMatrix:
+    """Integer metres and seconds between every pair of points, indexed as given."""
+
+    metres: np.ndarray
+    seconds: np.ndarray
+
+
+class TravelProvider(Protocol):
+    """Something that can say how far and how long between points."""
+
+    def matrix(self, points: Sequence[Point]) -> TravelMatrix:
+        """Distances and times between every pair of points."""
+        ...
+
+
+def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle kilometres, broadcasting over numpy arrays."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def straight_line_km(a: Point, b: Point) -> float:
+    """Great-circle kilometres between two points (geopy, for single distances)."""
+    return great_circle((a.latitude, a.longitude), (b.latitude, b.longitude)).km
+
+
+@dataclass(frozen=True)
+class HaversineProvider:
+    """Straight line x detour factor, at a constant speed; the offline default."""
+
+    detour_factor: float = 1.3
+    speed_kmh: float = 25.0
+
+    def matrix(self, points: Sequence[Point]) -> TravelMatrix:
+        """Distances (rounded) and times (rounded up) between every pair of points."""
+        lat = np.fromiter((p.latitude for p in points), dtype=float, count=len(points))
+        lon = np.fromiter((p.longitude for p in points), dtype=float, count=len(points))
+        km = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :]) * self.detour_factor
+        metres = np.rint(km * 1000).astype(np.int64)
+        seconds = np.ceil(km / self.speed_kmh * 3600).astype(np.int64)
+        return TravelMatrix(metres=metres, seconds=seconds)
+
+    def leg(self, a: Point, b: Point) -> tuple[int, int]:
+        """(metres, seconds) from a to b."""
+        km = straight_line_km(a, b) * self.detour_factor
+        return round(km * 1000), int(np.ceil(km / self.speed_kmh * 3600))
+
+
+def default_provider(config: dict[str, object]) -> HaversineProvider:
+    """The haversine provider with the app's detour factor and speed."""
+    return HaversineProvider(
+        detour_factor=float(config.get("TRAVEL_DETOUR_FACTOR", 1.3)),  # type: ignore[arg-type]
+        speed_kmh=float(config.get("TRAVEL_SPEED_KMH", 25.0)),  # type: ignore[arg-type]
+    )
