@@ -66,3 +66,20 @@ def test_every_response_carries_security_headers(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_forms_without_a_csrf_token_are_refused(app, database_url):
+    from hts import create_app
+    from tests.conftest import TEST_CONFIG
+
+    strict = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "WTF_CSRF_ENABLED": True})
+    response = strict.test_client().post("/login", data={"email": "a@b.example", "password": "x"})
+    assert response.status_code == 400
+    assert "The form had expired" in response.get_data(as_text=True)
+
+
+def test_session_cookie_is_http_only_and_same_site(client, db_session):
+    user = factories.make_user(db_session, role="planner", password="a good long password 1")
+    response = client.post("/login", data={"email": user.email, "password": "a good long password 1"})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
