@@ -41,6 +41,11 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "DWELL_WHEELCHAIR_SECONDS": (600, int),
     "MAX_RIDE_MINUTES_PRIMARY": (45, int),
     "MAX_RIDE_MINUTES_SECONDARY": (75, int),
+    # Compliance thresholds (domain.md defaults).
+    "COMPLIANCE_DBS_MAX_AGE_DAYS": (3 * 365, int),
+    "COMPLIANCE_UPDATE_CHECK_MAX_AGE_DAYS": (183, int),
+    "COMPLIANCE_SAFEGUARDING_TRAINING_MAX_AGE_DAYS": (3 * 365, int),
+    "COMPLIANCE_MAX_SEATS_FOR_PLATE": (8, int),
     "PAGE_SIZE": (50, int),
     "MAP_TILE_URL": ("", str),
     "MAIL_SMTP_HOST": ("", str),

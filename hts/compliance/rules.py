@@ -52,6 +52,18 @@ class Policy:
     warning_days: tuple[int, ...] = (30, 14, 7)
 
 
+def policy_from_config(config: dict[str, object]) -> Policy:
+    """The policy set in the app config (HTS_COMPLIANCE_* settings)."""
+    return Policy(
+        dbs_max_age_days=int(config["COMPLIANCE_DBS_MAX_AGE_DAYS"]),  # type: ignore[call-overload]
+        update_check_max_age_days=int(config["COMPLIANCE_UPDATE_CHECK_MAX_AGE_DAYS"]),  # type: ignore[call-overload]
+        safeguarding_training_max_age_days=int(
+            config["COMPLIANCE_SAFEGUARDING_TRAINING_MAX_AGE_DAYS"]  # type: ignore[call-overload]
+        ),
+        max_seats_for_plate=int(config["COMPLIANCE_MAX_SEATS_FOR_PLATE"]),  # type: ignore[call-overload]
+    )
+
+
 @dataclass(frozen=True)
 class DocumentFact:
     """What the rules need to know of one document."""

@@ -1,0 +1,52 @@
+"""`hts compliance ...` commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from hts import db
+
+
+def parse_day(value: str | None) -> dt.date:
+    """A YYYY-MM-DD option, defaulting to today; bad input exits 2 with a message."""
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date: use YYYY-MM-DD, e.g. 2026-09-01") from None
+
+
+@click.group("compliance")
+def compliance_group() -> None:
+    """Compliance of operators, drivers, passenger assistants and vehicles."""
+
+
+@compliance_group.command("status")
+@click.option("--date", "day", help="The day to judge, YYYY-MM-DD (default today).")
+@click.option("--json", "json_file", type=click.File("w"), help="Write the verdicts as JSON ('-' for stdout).")
+@with_appcontext
+def status_command(day: str | None, json_file) -> None:  # type: ignore[no-untyped-def]
+    """Every holder's verdict for a day, with reasons."""
+    from hts.compliance.rules import policy_from_config
+    from hts.compliance.service import evaluate_all
+
+    when = parse_day(day)
+    verdicts = evaluate_all(db.session(), when, policy_from_config(current_app.config))
+    if json_file is not None:
+        json.dump({"date": when.isoformat(), "holders": [v.as_dict() for v in verdicts]}, json_file, indent=2)
+        json_file.write("\n")
+    else:
+        for item in verdicts:
+            mark = "ok " if item.verdict.ok else "NO "
+            click.echo(f"{mark} {item.holder_type:<20} {item.holder_ref:<14} {item.operator_ref:<10} "
+                       + "; ".join(item.verdict.reasons))
+    bad = sum(1 for v in verdicts if not v.verdict.ok)
+    click.echo(f"{when.isoformat()}: {len(verdicts) - bad} compliant, {bad} not compliant.", err=True)
+    sys.stdout.flush()

@@ -1,0 +1,43 @@
+"""Compliance decisions: manual suspension, reinstatement and termination of operators."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Date, DateTime, Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hts.db import Base, utcnow
+from hts.operators.models import Operator
+
+
+class DecisionKind(enum.StrEnum):
+    """What a compliance officer decided about an operator."""
+
+    SUSPENDED = "suspended"
+    REINSTATED = "reinstated"
+    TERMINATED = "terminated"
+
+
+class OperatorDecision(Base):
+    """A decision with a reason, a person and a date; decisions are added, never edited."""
+
+    __tablename__ = "operator_decision"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[DecisionKind] = mapped_column(
+        Enum(DecisionKind, name="decision_kind", native_enum=False, create_constraint=True,
+             length=16, values_callable=lambda e: [m.value for m in e])
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    operator: Mapped[Operator] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.kind.value} {self.decided_on.isoformat()}"

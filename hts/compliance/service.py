@@ -1,0 +1,92 @@
+"""Judge every holder for a day from the database, in a handful of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hts.compliance.models import DecisionKind, OperatorDecision
+from hts.compliance.rules import Decision, DocumentFact, HolderFact, Policy, Verdict, evaluate
+from hts.operators.models import Document, Operator, Staff, Vehicle
+
+
+@dataclass(frozen=True)
+class HolderVerdict:
+    """One holder's verdict for a day."""
+
+    holder_type: str  # operator, driver, passenger_assistant or vehicle
+    holder_ref: str
+    operator_ref: str
+    verdict: Verdict
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape of `hts compliance status`."""
+        return {
+            "holder_type": self.holder_type,
+            "holder_ref": self.holder_ref,
+            "operator_ref": self.operator_ref,
+            "compliant": self.verdict.ok,
+            "reasons": list(self.verdict.reasons),
+        }
+
+
+def _fact(document: Document) -> DocumentFact:
+    return DocumentFact(document.document_type, document.reference, document.issued_on,
+                        document.expires_on, document.status)
+
+
+def standing_decisions(session: Session, day: dt.date) -> dict[int, Decision]:
+    """Each operator's suspension or termination in force on `day` (a later reinstatement lifts it)."""
+    latest: dict[int, OperatorDecision] = {}
+    rows = session.scalars(
+        select(OperatorDecision).where(OperatorDecision.decided_on <= day)
+        .order_by(OperatorDecision.decided_on, OperatorDecision.id)
+    )
+    for decision in rows:
+        latest[decision.operator_id] = decision
+    return {
+        operator_id: Decision(d.kind.value, d.decided_by, d.decided_on, d.reason)
+        for operator_id, d in latest.items()
+        if d.kind in (DecisionKind.SUSPENDED, DecisionKind.TERMINATED)
+    }
+
+
+def evaluate_all(session: Session, day: dt.date, policy: Policy | None = None) -> list[HolderVerdict]:
+    """Every operator, member of staff and vehicle judged for `day`."""
+    policy = policy or Policy()
+    documents: dict[tuple[str, int], list[DocumentFact]] = defaultdict(list)
+    for document in session.scalars(select(Document)):
+        holder_id = document.operator_id or document.staff_id or document.vehicle_id
+        documents[(document.holder_type.value, holder_id)].append(_fact(document))  # type: ignore[index]
+    decisions = standing_decisions(session, day)
+    operators = {o.id: o for o in session.scalars(select(Operator).order_by(Operator.operator_ref))}
+    results: list[HolderVerdict] = []
+    for operator in operators.values():
+        fact = HolderFact("operator", operator_decision=decisions.get(operator.id))
+        results.append(HolderVerdict("operator", operator.operator_ref, operator.operator_ref,
+                                     evaluate(fact, documents[("operator", operator.id)], day, policy)))
+    for staff in session.scalars(select(Staff).order_by(Staff.staff_ref)):
+        fact = HolderFact(staff.role.value, operator_decision=decisions.get(staff.operator_id))
+        results.append(HolderVerdict(staff.role.value, staff.staff_ref, operators[staff.operator_id].operator_ref,
+                                     evaluate(fact, documents[("staff", staff.id)], day, policy)))
+    for vehicle in session.scalars(select(Vehicle).order_by(Vehicle.registration)):
+        fact = HolderFact(
+            "vehicle", seats=vehicle.seats, operator_decision=decisions.get(vehicle.operator_id),
+            operator_documents=tuple(documents[("operator", vehicle.operator_id)]),
+        )
+        results.append(HolderVerdict("vehicle", vehicle.registration, operators[vehicle.operator_id].operator_ref,
+                                     evaluate(fact, documents[("vehicle", vehicle.id)], day, policy)))
+    return results
+
+
+def summary(verdicts: Sequence[HolderVerdict]) -> dict[str, int]:
+    """Counts of compliant and non-compliant holders by type."""
+    counts: dict[str, int] = defaultdict(int)
+    for item in verdicts:
+        counts[f"{item.holder_type}_{'compliant' if item.verdict.ok else 'not_compliant'}"] += 1
+    return dict(counts)
