@@ -94,8 +94,9 @@ def users_create(email: str, name: str, role: str, operator_ref: str | None,
 def register(app: Flask) -> None:
     """Attach every command to the app's CLI group."""
     from hts.compliance.cli import compliance_group
+    from hts.routing.cli import routes_group
 
-    for command in (init_command, users_group, compliance_group):
+    for command in (init_command, users_group, compliance_group, routes_group):
         app.cli.add_command(command)
 
 

@@ -103,6 +103,22 @@ def client(app: Flask, db_session: Session) -> FlaskClient:
 
 
 @pytest.fixture
+def cli(app: Flask, db_session: Session):  # type: ignore[no-untyped-def]
+    """Run an `hts` command against the test database: `cli("import", "pupils", path)`.
+
+    Commits the test's pending rows first (a command's rollback only undoes its own work),
+    like `client` does before each request.
+    """
+    runner = app.test_cli_runner()  # result.output holds stderr too (click 8.2+)
+
+    def invoke(*args: str):  # type: ignore[no-untyped-def]
+        db_session.commit()
+        return runner.invoke(args=list(args))
+
+    return invoke
+
+
+@pytest.fixture
 def login(client: FlaskClient, db_session: Session):  # type: ignore[no-untyped-def]
     """Sign in as a new user of a role: `login("planner")` or `login("operator", operator=op)`."""
 

@@ -1,0 +1,124 @@
+"""The assignment gate: refused with reasons for non-compliance, misfit or missing PA."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from hts import weekdays
+from hts.compliance.gates import AssignmentRefused, assign, service_days
+from hts.compliance.models import DecisionKind, OperatorDecision
+from hts.compliance.rules import Policy
+from hts.operators.models import StaffRole, VehicleType
+from tests import factories
+
+TODAY = dt.date(2026, 11, 25)  # a Wednesday
+STAFF_DOCS = {
+    StaffRole.DRIVER: ("dbs_enhanced", "driving_licence", "driver_badge", "safeguarding_training", "council_id_badge"),
+    StaffRole.PASSENGER_ASSISTANT: ("dbs_enhanced", "safeguarding_training", "pa_training", "council_id_badge"),
+}
+
+
+def compliant_staff(session, operator, role=StaffRole.DRIVER, **expiry):
+    staff = factories.make_staff(session, operator=operator, role=role)
+    for kind in STAFF_DOCS[role]:
+        factories.make_document(session, holder=staff, document_type=kind, issued_on=dt.date(2025, 6, 1),
+                                expires_on=expiry.get(kind))
+    return staff
+
+
+def compliant_operator(session):
+    operator = factories.make_operator(session)
+    for kind in ("operator_licence", "public_liability_insurance", "employers_liability_insurance", "contract"):
+        factories.make_document(session, holder=operator, document_type=kind, issued_on=dt.date(2025, 6, 1))
+    return operator
+
+
+def compliant_vehicle(session, operator, **kw):
+    vehicle = factories.make_vehicle(session, operator=operator, **kw)
+    for kind in ("vehicle_licence", "mot", "vehicle_insurance"):
+        factories.make_document(session, holder=vehicle, document_type=kind, issued_on=dt.date(2025, 6, 1))
+    return vehicle
+
+
+def test_service_days_are_the_routes_weekdays_in_the_coming_week():
+    days = service_days(weekdays.parse("Mon Fri"), TODAY)
+    assert days == [dt.date(2026, 11, 27), dt.date(2026, 11, 30)]
+
+
+def test_a_compliant_crew_that_fits_is_assigned_and_the_route_version_moves(db_session):
+    operator = compliant_operator(db_session)
+    route = factories.make_route(db_session, pupils=[factories.make_pupil(db_session)])
+    driver = compliant_staff(db_session, operator)
+    vehicle = compliant_vehicle(db_session, operator)
+    assign(db_session, route, today=TODAY, policy=Policy(), operator=operator, vehicle=vehicle, driver=driver)
+    assert (route.operator, route.vehicle, route.driver, route.version) == (operator, vehicle, driver, 2)
+
+
+def test_a_driver_whose_badge_lapses_within_the_week_is_refused(db_session):
+    operator = compliant_operator(db_session)
+    route = factories.make_route(db_session, pupils=[factories.make_pupil(db_session)])
+    driver = compliant_staff(db_session, operator, driver_badge=dt.date(2026, 11, 27))
+    with pytest.raises(AssignmentRefused) as refused:
+        assign(db_session, route, today=TODAY, policy=Policy(), operator=operator, driver=driver)
+    assert refused.value.reasons == [f"driver {driver.staff_ref} on 2026-11-30: driver badge expired 2026-11-27"]
+    assert route.driver is None
+
+
+def test_a_vehicle_too_small_for_a_wheelchair_and_a_missing_pa_are_both_reported(db_session):
+    operator = compliant_operator(db_session)
+    pupils = [factories.make_pupil(db_session, wheelchair=True, passenger_assistant=True)]
+    route = factories.make_route(db_session, school=pupils[0].school, pupils=pupils)
+    car = compliant_vehicle(db_session, operator, vehicle_type=VehicleType.CAR, seats=4, wheelchair_spaces=0)
+    with pytest.raises(AssignmentRefused) as refused:
+        assign(db_session, route, today=TODAY, policy=Policy(), operator=operator, vehicle=car)
+    assert refused.value.reasons == [
+        f"vehicle {car.registration} has 0 wheelchair spaces; the route needs 1",
+        "a pupil on this route needs a passenger assistant and none is assigned",
+    ]
+
+
+def test_staff_of_another_operator_and_the_wrong_role_are_refused(db_session):
+    operator, other = compliant_operator(db_session), compliant_operator(db_session)
+    route = factories.make_route(db_session, operator=operator)
+    stranger = compliant_staff(db_session, other)
+    assistant = compliant_staff(db_session, operator, role=StaffRole.PASSENGER_ASSISTANT)
+    with pytest.raises(AssignmentRefused) as refused:
+        assign(db_session, route, today=TODAY, policy=Policy(), driver=assistant, pa=stranger)
+    assert f"{assistant.staff_ref} is a passenger assistant, not a driver" in refused.value.reasons
+    assert f"passenger assistant {stranger.staff_ref} belongs to another operator, not {operator.operator_ref}" \
+        in refused.value.reasons
+
+
+def test_a_suspended_operators_driver_is_refused(db_session):
+    operator = compliant_operator(db_session)
+    route = factories.make_route(db_session, operator=operator)
+    driver = compliant_staff(db_session, operator)
+    db_session.add(OperatorDecision(operator=operator, kind=DecisionKind.SUSPENDED, reason="lapsed insurance",
+                                    decided_by="J. Smith", decided_on=TODAY))
+    db_session.flush()
+    with pytest.raises(AssignmentRefused) as refused:
+        assign(db_session, route, today=TODAY, policy=Policy(), driver=driver)
+    assert any("suspended by J. Smith" in r for r in refused.value.reasons)
+
+
+def test_the_cli_exits_3_and_prints_the_reasons_on_refusal(cli, db_session):
+    operator = compliant_operator(db_session)
+    route = factories.make_route(db_session, operator=operator, route_code="AM-CLI-1")
+    driver = factories.make_staff(db_session, operator=operator)  # no documents at all
+    result = cli("routes", "assign", "AM-CLI-1", "--driver", driver.staff_ref, "--date", "2026-11-25")
+    assert result.exit_code == 3
+    assert "no enhanced DBS on record" in result.output
+    assert route.driver is None
+    good = compliant_staff(db_session, operator)
+    ok = cli("routes", "assign", "AM-CLI-1", "--driver", good.staff_ref, "--date", "2026-11-25")
+    assert ok.exit_code == 0, ok.output
+    assert "Assigned AM-CLI-1 (version 2)" in ok.output
+
+
+def test_the_cli_names_an_unknown_reference_with_exit_code_2(cli, db_session):
+    factories.make_route(db_session, route_code="AM-CLI-2")
+    result = cli("routes", "assign", "AM-CLI-2", "--vehicle", "NO SUCH")
+    assert result.exit_code == 2
+    assert "no vehicle 'NO SUCH'" in result.output
