@@ -46,6 +46,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "COMPLIANCE_UPDATE_CHECK_MAX_AGE_DAYS": (183, int),
     "COMPLIANCE_SAFEGUARDING_TRAINING_MAX_AGE_DAYS": (3 * 365, int),
     "COMPLIANCE_MAX_SEATS_FOR_PLATE": (8, int),
+    # The DBS Update Service (status checks) and the name the council checks under.
+    "DBS_UPDATE_SERVICE_URL": ("https://secure.crbonline.gov.uk", str),
+    "DBS_ORGANISATION_NAME": ("", str),
     "PAGE_SIZE": (50, int),
     "MAP_TILE_URL": ("", str),
     "MAIL_SMTP_HOST": ("", str),

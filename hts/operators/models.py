@@ -147,6 +147,8 @@ class Document(Base):
     expires_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     #: 'verified', 'pending' or 'rejected'; for a DBS Update Service check, its result code.
     status: Mapped[str] = mapped_column(String(32), default="verified")
+    #: Who recorded it (an officer, an operator's user, an import, or the Update Service check).
+    recorded_by: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
