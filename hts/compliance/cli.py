@@ -50,3 +50,28 @@ def status_command(day: str | None, json_file) -> None:  # type: ignore[no-untyp
     bad = sum(1 for v in verdicts if not v.verdict.ok)
     click.echo(f"{when.isoformat()}: {len(verdicts) - bad} compliant, {bad} not compliant.", err=True)
     sys.stdout.flush()
+
+
+@compliance_group.command("sweep")
+@click.option("--date", "day", help="The day to sweep, YYYY-MM-DD (default today).")
+@with_appcontext
+def sweep_command(day: str | None) -> None:
+    """The morning sweep: re-judge every holder, warn of expiries, list routes at risk (idempotent)."""
+    from hts.compliance.rules import policy_from_config
+    from hts.compliance.sweep import run_sweep
+    from hts.mail.service import deliver_pending, transport_from_config
+
+    when = parse_day(day)
+    report = run_sweep(db.session(), when, policy_from_config(current_app.config))
+    db.session.commit()
+    sent = deliver_pending(db.session(), transport_from_config(current_app.config), current_app.config["MAIL_FROM"])
+    db.session.commit()
+    click.echo(
+        f"{when.isoformat()}: {report.holders_checked} holders checked, {len(report.not_compliant)} not compliant, "
+        f"{len(report.lapsing)} lapsing within 30 days, {len(report.routes_at_risk)} routes at risk, "
+        f"{report.warnings_queued} expiry warnings queued, {sent} emails sent"
+        + ("" if report.changed else " (nothing changed since the last sweep)") + ".",
+        err=True,
+    )
+    for route in report.routes_at_risk:
+        click.echo(f"AT RISK {route['route_code']} {route['day']}: " + "; ".join(route["reasons"]))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
-from sqlalchemy import Date, DateTime, Enum, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hts.db import Base, utcnow
@@ -41,3 +42,19 @@ class OperatorDecision(Base):
 
     def __str__(self) -> str:
         return f"{self.kind.value} {self.decided_on.isoformat()}"
+
+
+class SweepResult(Base):
+    """What the compliance sweep found for a day; re-running the sweep rewrites it only on change."""
+
+    __tablename__ = "sweep_result"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, unique=True)
+    ran_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    holders_checked: Mapped[int] = mapped_column(Integer)
+    not_compliant: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: Holders compliant today who stop being compliant within the look-ahead, with the day and reasons.
+    lapsing: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    routes_at_risk: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    warnings_queued: Mapped[int] = mapped_column(Integer, default=0)

@@ -56,32 +56,55 @@ def standing_decisions(session: Session, day: dt.date) -> dict[int, Decision]:
     }
 
 
-def evaluate_all(session: Session, day: dt.date, policy: Policy | None = None) -> list[HolderVerdict]:
-    """Every operator, member of staff and vehicle judged for `day`."""
-    policy = policy or Policy()
+@dataclass(frozen=True)
+class Holder:
+    """An operator, member of staff or vehicle with its documents, loaded once for many days."""
+
+    holder_type: str
+    holder_ref: str
+    operator_id: int
+    operator_ref: str
+    seats: int
+    documents: tuple[DocumentFact, ...]
+    operator_documents: tuple[DocumentFact, ...]
+
+    def judge(self, day: dt.date, decisions: dict[int, Decision], policy: Policy) -> HolderVerdict:
+        """This holder's verdict for `day`."""
+        fact = HolderFact(self.holder_type, seats=self.seats, operator_decision=decisions.get(self.operator_id),
+                          operator_documents=self.operator_documents)
+        return HolderVerdict(self.holder_type, self.holder_ref, self.operator_ref,
+                             evaluate(fact, self.documents, day, policy))
+
+
+def load_holders(session: Session) -> list[Holder]:
+    """Every operator, member of staff and vehicle with its documents, in four queries."""
     documents: dict[tuple[str, int], list[DocumentFact]] = defaultdict(list)
     for document in session.scalars(select(Document)):
         holder_id = document.operator_id or document.staff_id or document.vehicle_id
         documents[(document.holder_type.value, holder_id)].append(_fact(document))  # type: ignore[index]
-    decisions = standing_decisions(session, day)
     operators = {o.id: o for o in session.scalars(select(Operator).order_by(Operator.operator_ref))}
-    results: list[HolderVerdict] = []
-    for operator in operators.values():
-        fact = HolderFact("operator", operator_decision=decisions.get(operator.id))
-        results.append(HolderVerdict("operator", operator.operator_ref, operator.operator_ref,
-                                     evaluate(fact, documents[("operator", operator.id)], day, policy)))
+    holders = [
+        Holder("operator", o.operator_ref, o.id, o.operator_ref, 0, tuple(documents[("operator", o.id)]), ())
+        for o in operators.values()
+    ]
     for staff in session.scalars(select(Staff).order_by(Staff.staff_ref)):
-        fact = HolderFact(staff.role.value, operator_decision=decisions.get(staff.operator_id))
-        results.append(HolderVerdict(staff.role.value, staff.staff_ref, operators[staff.operator_id].operator_ref,
-                                     evaluate(fact, documents[("staff", staff.id)], day, policy)))
+        holders.append(Holder(staff.role.value, staff.staff_ref, staff.operator_id,
+                              operators[staff.operator_id].operator_ref, 0,
+                              tuple(documents[("staff", staff.id)]), ()))
     for vehicle in session.scalars(select(Vehicle).order_by(Vehicle.registration)):
-        fact = HolderFact(
-            "vehicle", seats=vehicle.seats, operator_decision=decisions.get(vehicle.operator_id),
-            operator_documents=tuple(documents[("operator", vehicle.operator_id)]),
-        )
-        results.append(HolderVerdict("vehicle", vehicle.registration, operators[vehicle.operator_id].operator_ref,
-                                     evaluate(fact, documents[("vehicle", vehicle.id)], day, policy)))
-    return results
+        holders.append(Holder("vehicle", vehicle.registration, vehicle.operator_id,
+                              operators[vehicle.operator_id].operator_ref, vehicle.seats,
+                              tuple(documents[("vehicle", vehicle.id)]),
+                              tuple(documents[("operator", vehicle.operator_id)])))
+    return holders
+
+
+def evaluate_all(session: Session, day: dt.date, policy: Policy | None = None,
+                 holders: list[Holder] | None = None) -> list[HolderVerdict]:
+    """Every operator, member of staff and vehicle judged for `day`."""
+    policy = policy or Policy()
+    decisions = standing_decisions(session, day)
+    return [holder.judge(day, decisions, policy) for holder in (holders or load_holders(session))]
 
 
 def summary(verdicts: Sequence[HolderVerdict]) -> dict[str, int]:
