@@ -46,6 +46,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "COMPLIANCE_UPDATE_CHECK_MAX_AGE_DAYS": (183, int),
     "COMPLIANCE_SAFEGUARDING_TRAINING_MAX_AGE_DAYS": (3 * 365, int),
     "COMPLIANCE_MAX_SEATS_FOR_PLATE": (8, int),
+    # Gateway reviews: share of an operator's staff sampled, and how often (about a term).
+    "GATEWAY_REVIEW_SAMPLE_SHARE": (0.10, float),
+    "GATEWAY_REVIEW_INTERVAL_DAYS": (122, int),
     # The DBS Update Service (status checks) and the name the council checks under.
     "DBS_UPDATE_SERVICE_URL": ("https://secure.crbonline.gov.uk", str),
     "DBS_ORGANISATION_NAME": ("", str),

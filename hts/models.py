@@ -2,13 +2,18 @@
 
 from hts.audit.models import AuditEntry
 from hts.auth.models import LoginAttempt, User
-from hts.compliance.models import OperatorDecision, SweepResult
+from hts.compliance.models import (
+    GatewayReview,
+    GatewayReviewItem,
+    OperatorDecision,
+    SweepResult,
+)
 from hts.mail.models import OutboxMessage
 from hts.operators.models import Document, Operator, Staff, Vehicle
 from hts.people.models import GeocodeCache, Postcode, Pupil, PupilAddress, School
 from hts.routing.models import Route, RouteStop, route_stop_pupil
 
 __all__ = [
-    "AuditEntry", "Document", "OperatorDecision", "OutboxMessage", "SweepResult", "GeocodeCache", "LoginAttempt", "Operator", "Postcode", "Pupil",
+    "AuditEntry", "Document", "GatewayReview", "GatewayReviewItem", "OperatorDecision", "OutboxMessage", "SweepResult", "GeocodeCache", "LoginAttempt", "Operator", "Postcode", "Pupil",
     "PupilAddress", "Route", "RouteStop", "School", "Staff", "User", "Vehicle", "route_stop_pupil",
 ]

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hts.db import Base, utcnow
-from hts.operators.models import Operator
+from hts.operators.models import Operator, Staff
 
 
 class DecisionKind(enum.StrEnum):
@@ -58,3 +58,59 @@ class SweepResult(Base):
     lapsing: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     routes_at_risk: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     warnings_queued: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReviewOutcome(enum.StrEnum):
+    """The finding of a gateway review, or for one member of staff in it."""
+
+    SATISFACTORY = "satisfactory"
+    CONCERNS = "concerns"
+    FAILED = "failed"
+
+
+def _outcome_enum() -> Enum:
+    return Enum(ReviewOutcome, name="review_outcome", native_enum=False, create_constraint=True, length=16,
+                values_callable=lambda e: [m.value for m in e])
+
+
+class GatewayReview(Base):
+    """A termly review of an operator that samples its staff and checks the evidence."""
+
+    __tablename__ = "gateway_review"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id", ondelete="CASCADE"), index=True)
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    outcome: Mapped[ReviewOutcome | None] = mapped_column(_outcome_enum())
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    operator: Mapped[Operator] = relationship()
+    items: Mapped[list[GatewayReviewItem]] = relationship(
+        back_populates="review", cascade="all, delete-orphan", order_by="GatewayReviewItem.id"
+    )
+
+    def __str__(self) -> str:
+        return f"Gateway review of {self.operator.operator_ref} opened {self.opened_on.isoformat()}"
+
+
+class GatewayReviewItem(Base):
+    """One sampled member of staff: what evidence was seen and the finding."""
+
+    __tablename__ = "gateway_review_item"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("gateway_review.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    evidence_seen: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[ReviewOutcome | None] = mapped_column(_outcome_enum())
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    review: Mapped[GatewayReview] = relationship(back_populates="items")
+    staff: Mapped[Staff] = relationship()
+
+    def __str__(self) -> str:
+        return f"Review item {self.id}"
