@@ -9,11 +9,25 @@ from hts.compliance.models import (
     SweepResult,
 )
 from hts.mail.models import OutboxMessage
+from hts.operations.models import (
+    BusPassApplication,
+    CallDay,
+    Complaint,
+    PupilAbsence,
+    Run,
+    RunEvent,
+    RunPupil,
+    SafeguardingCase,
+    SchoolClosure,
+    SchoolTerm,
+)
 from hts.operators.models import Document, Operator, Staff, Vehicle
 from hts.people.models import GeocodeCache, Postcode, Pupil, PupilAddress, School
 from hts.routing.models import Route, RouteStop, route_stop_pupil
 
 __all__ = [
+    "BusPassApplication", "CallDay", "Complaint", "PupilAbsence", "Run", "RunEvent", "RunPupil",
+    "SafeguardingCase", "SchoolClosure", "SchoolTerm",
     "AuditEntry", "Document", "GatewayReview", "GatewayReviewItem", "OperatorDecision", "OutboxMessage", "SweepResult", "GeocodeCache", "LoginAttempt", "Operator", "Postcode", "Pupil",
     "PupilAddress", "Route", "RouteStop", "School", "Staff", "User", "Vehicle", "route_stop_pupil",
 ]

@@ -1,0 +1,204 @@
+"""Each school day's runs from the published routes, and what happens to them during the day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from hts import weekdays
+from hts.operations.calendar import load_calendar
+from hts.operations.models import (
+    DELIVERED,
+    PupilAbsence,
+    Run,
+    RunEvent,
+    RunPupil,
+    RunPupilStatus,
+    RunStatus,
+)
+from hts.routing.models import Route, RouteStop
+
+LONDON = ZoneInfo("Europe/London")
+EVENT_KINDS = ("departed", "pupil_boarded", "pupil_not_presented", "arrived_at_school", "completed", "cancelled")
+
+
+class EventRefused(ValueError):
+    """An event that cannot apply to the run as it stands, with the reason."""
+
+
+@dataclass
+class GenerationReport:
+    """What generating a day's runs did."""
+
+    day: dt.date
+    created: int = 0
+    updated: int = 0
+    not_required: int = 0
+    left_alone: int = 0
+
+
+def _absences(session: Session, day: dt.date) -> dict[int, set[str]]:
+    absent: dict[int, set[str]] = {}
+    for pupil_id, session_name in session.execute(
+        select(PupilAbsence.pupil_id, PupilAbsence.session).where(PupilAbsence.absent_on == day)
+    ):
+        absent.setdefault(pupil_id, set()).update({"am", "pm"} if session_name == "both" else {session_name})
+    return absent
+
+
+def generate_runs(session: Session, day: dt.date) -> GenerationReport:
+    """Create or refresh the runs of `day` (idempotent; runs already under way are left alone)."""
+    report = GenerationReport(day)
+    routes = list(session.scalars(
+        select(Route).options(selectinload(Route.school), selectinload(Route.stops).selectinload(RouteStop.pupils))
+        .order_by(Route.route_code)
+    ))
+    calendar = load_calendar(session)
+    absent = _absences(session, day)
+    existing = {run.route_id: run for run in session.scalars(
+        select(Run).where(Run.run_on == day).options(selectinload(Run.pupils)))}
+    for route in routes:
+        if not weekdays.includes(route.days, day):
+            continue
+        run = existing.get(route.id)
+        if run is not None and run.status not in (RunStatus.SCHEDULED, RunStatus.NOT_REQUIRED):
+            report.left_alone += 1
+            continue
+        school = route.school
+        closed = calendar.closed_reason(school.id, day)
+        session_name = str(route.session)
+        travelling = [p for p in route.pupils if weekdays.includes(p.travel_days, day)]
+        if run is None:
+            run = Run(route=route, run_on=day, session=session_name, school_id=school.id)
+            session.add(run)
+            report.created += 1
+        else:
+            report.updated += 1
+        run.route_version = route.version
+        run.operator_id, run.vehicle_id = route.operator_id, route.vehicle_id
+        run.driver_id, run.pa_id = route.driver_id, route.pa_id
+        run.due_at_school = school.start_time if session_name == "am" else school.finish_time
+        wanted = {p.id: i for i, p in enumerate(travelling)}
+        run.pupils = [rp for rp in run.pupils if rp.pupil_id in wanted]
+        have = {rp.pupil_id for rp in run.pupils}
+        for pupil in travelling:
+            if pupil.id not in have:
+                run.pupils.append(RunPupil(pupil_id=pupil.id, sequence=wanted[pupil.id]))
+        for rp in run.pupils:
+            rp.sequence = wanted[rp.pupil_id]
+            rp.status = RunPupilStatus.ABSENT if session_name in absent.get(rp.pupil_id, set()) \
+                else RunPupilStatus.EXPECTED
+        run.pupils_expected = len(run.pupils)
+        run.pupils_absent = sum(1 for rp in run.pupils if rp.status == RunPupilStatus.ABSENT)
+        if closed:
+            run.status, run.reason = RunStatus.NOT_REQUIRED, closed
+            report.not_required += 1
+        elif not travelling or run.pupils_absent == run.pupils_expected:
+            run.status, run.reason = RunStatus.NOT_REQUIRED, "no pupils travelling"
+            report.not_required += 1
+        else:
+            run.status, run.reason = RunStatus.SCHEDULED, None
+    session.flush()
+    return report
+
+
+def local_time(moment: dt.datetime) -> dt.time:
+    """The wall-clock time in England of a UTC moment (naive values are taken as UTC)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(LONDON).time().replace(microsecond=0)
+
+
+def is_on_time(due: dt.time, arrived: dt.time, tolerance_minutes: int) -> bool:
+    """Arrived no later than the due time plus the tolerance."""
+    limit = (dt.datetime.combine(dt.date(2000, 1, 1), due) + dt.timedelta(minutes=tolerance_minutes)).time()
+    return arrived <= limit
+
+
+def record_event(session: Session, run: Run, *, kind: str, occurred_at: dt.datetime, source: str,
+                 idempotency_key: str | None = None, pupil_id: int | None = None, reason: str | None = None,
+                 tolerance_minutes: int = 0) -> tuple[RunEvent, bool]:
+    """Apply an event to a run once; returns (event, created). A repeated key returns the first event."""
+    if idempotency_key:
+        earlier = session.scalar(select(RunEvent).where(RunEvent.source == source,
+                                                        RunEvent.idempotency_key == idempotency_key))
+        if earlier is not None:
+            return earlier, False
+    if kind not in EVENT_KINDS:
+        raise EventRefused(f"'{kind}' is not an event; use one of {', '.join(EVENT_KINDS)}")
+    _apply(run, kind, occurred_at, pupil_id, reason, tolerance_minutes)
+    event = RunEvent(run_id=run.id, kind=kind, occurred_at=occurred_at, pupil_id=pupil_id, reason=reason,
+                     source=source, idempotency_key=idempotency_key)
+    try:
+        with session.begin_nested():
+            session.add(event)
+            session.flush()
+    except IntegrityError:
+        # The same key arrived at the same moment from another request: that one counts.
+        session.expire(run)
+        earlier = session.scalar(select(RunEvent).where(RunEvent.source == source,
+                                                        RunEvent.idempotency_key == idempotency_key))
+        if earlier is None:
+            raise
+        return earlier, False
+    return event, True
+
+
+def _apply(run: Run, kind: str, occurred_at: dt.datetime, pupil_id: int | None, reason: str | None,
+           tolerance_minutes: int) -> None:
+    if run.status in (RunStatus.CANCELLED, RunStatus.NOT_REQUIRED, RunStatus.COMPLETED):
+        raise EventRefused(f"the run is {run.status.value.replace('_', ' ')}; no more events can be recorded")
+    pupils = {rp.pupil_id: rp for rp in run.pupils}
+    if kind in ("pupil_boarded", "pupil_not_presented"):
+        if pupil_id not in pupils:
+            raise EventRefused("that pupil is not expected on this run")
+        pupils[pupil_id].status = RunPupilStatus.BOARDED if kind == "pupil_boarded" else RunPupilStatus.NOT_PRESENTED
+        if run.status == RunStatus.SCHEDULED:
+            run.status = RunStatus.UNDER_WAY
+    elif kind == "departed":
+        run.status = RunStatus.UNDER_WAY
+    elif kind == "arrived_at_school":
+        run.status = RunStatus.ARRIVED
+        run.arrived_at_school = local_time(occurred_at)
+        run.on_time = is_on_time(run.due_at_school, run.arrived_at_school, tolerance_minutes)
+        if run.session == "am":
+            _deliver_boarded(run)
+    elif kind == "completed":
+        _deliver_boarded(run)
+        run.status = RunStatus.COMPLETED
+    elif kind == "cancelled":
+        if not (reason or "").strip():
+            raise EventRefused("a cancellation needs a reason")
+        run.status, run.reason = RunStatus.CANCELLED, reason.strip()  # type: ignore[union-attr]
+        run.on_time = None
+
+
+def _deliver_boarded(run: Run) -> None:
+    for rp in run.pupils:
+        if rp.status == RunPupilStatus.BOARDED:
+            rp.status = RunPupilStatus.DELIVERED
+    run.pupils_transported = sum(1 for rp in run.pupils if rp.status == RunPupilStatus.DELIVERED)
+
+
+def record_outcome(run: Run, *, status: RunStatus | str, arrived_at_school: dt.time | None = None,
+                   pupils_transported: int | None = None, reason: str | None = None,
+                   tolerance_minutes: int = 0) -> None:
+    """The control room's (or a daily return's) record of how a run went, set directly."""
+    status = RunStatus(status)
+    if status == RunStatus.CANCELLED and not (reason or "").strip():
+        raise EventRefused("a cancellation needs a reason")
+    if status in DELIVERED and arrived_at_school is None:
+        raise EventRefused("a delivered run needs its arrival time at school")
+    needed = run.pupils_expected - run.pupils_absent
+    if pupils_transported is not None and not 0 <= pupils_transported <= needed:
+        raise EventRefused(f"pupils transported must be between 0 and {needed} (expected less absent)")
+    run.status, run.reason = status, (reason or "").strip() or None
+    run.arrived_at_school = arrived_at_school if status in DELIVERED else None
+    run.on_time = is_on_time(run.due_at_school, arrived_at_school, tolerance_minutes) \
+        if status in DELIVERED and arrived_at_school else None
+    run.pupils_transported = (pupils_transported if pupils_transported is not None else needed) \
+        if status in DELIVERED else 0
