@@ -95,8 +95,11 @@ def register(app: Flask) -> None:
     """Attach every command to the app's CLI group."""
     from hts.compliance.cli import compliance_group
     from hts.routing.cli import routes_group
+    from hts.scheduler_cli import scheduler_command
+    from hts.sitrep.cli import sitrep_command
 
-    for command in (init_command, users_group, compliance_group, routes_group):
+    for command in (init_command, users_group, compliance_group, routes_group, sitrep_command,
+                    scheduler_command):
         app.cli.add_command(command)
 
 

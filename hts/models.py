@@ -23,9 +23,13 @@ from hts.operations.models import (
 )
 from hts.operators.models import Document, Operator, Staff, Vehicle
 from hts.people.models import GeocodeCache, Postcode, Pupil, PupilAddress, School
+from hts.scheduler import JobStatus, apscheduler_jobs
+from hts.sitrep.models import SitrepSnapshot
 from hts.routing.models import Route, RouteStop, route_stop_pupil
 
 __all__ = [
+    "JobStatus", "apscheduler_jobs",
+    "SitrepSnapshot",
     "BusPassApplication", "CallDay", "Complaint", "PupilAbsence", "Run", "RunEvent", "RunPupil",
     "SafeguardingCase", "SchoolClosure", "SchoolTerm",
     "AuditEntry", "Document", "GatewayReview", "GatewayReviewItem", "OperatorDecision", "OutboxMessage", "SweepResult", "GeocodeCache", "LoginAttempt", "Operator", "Postcode", "Pupil",

@@ -1,0 +1,103 @@
+"""The periodic jobs: each runs in an app context, commits on success, rolls back and logs on failure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+
+from hts import db
+from hts.audit.log import Actor, acting_as
+
+log = logging.getLogger("hts.jobs")
+LONDON = ZoneInfo("Europe/London")
+_app: Flask | None = None
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(LONDON).date()
+
+
+def compliance_sweep() -> str:
+    """The morning sweep for today."""
+    from hts.compliance.rules import policy_from_config
+    from hts.compliance.sweep import run_sweep
+    from hts.mail.service import deliver_pending, transport_from_config
+
+    report = run_sweep(db.session(), _today(), policy_from_config(current_app.config))
+    db.session.commit()
+    sent = deliver_pending(db.session(), transport_from_config(current_app.config), current_app.config["MAIL_FROM"])
+    return (f"{report.holders_checked} holders, {len(report.not_compliant)} not compliant, "
+            f"{len(report.routes_at_risk)} routes at risk, {report.warnings_queued} warnings, {sent} sent")
+
+
+def generate_tomorrows_runs() -> str:
+    """Tomorrow's runs from the published routes (and a refresh of today's, for late changes)."""
+    from hts.operations.runs import generate_runs
+
+    today = _today()
+    done = [generate_runs(db.session(), day) for day in (today, today + dt.timedelta(days=1))]
+    return "; ".join(f"{r.day}: {r.created} created, {r.updated} refreshed, {r.not_required} not required"
+                     for r in done)
+
+
+def store_sitrep_snapshot() -> str:
+    """This evening's SITREP snapshot."""
+    from hts.compliance.rules import policy_from_config
+    from hts.sitrep.snapshots import store_snapshot
+
+    snapshot = store_snapshot(db.session(), _today(), policy_from_config(current_app.config))
+    return f"stored {snapshot.day}"
+
+
+def recompute_stale_sitreps() -> str:
+    """Recompute days whose data arrived late."""
+    from hts.compliance.rules import policy_from_config
+    from hts.sitrep.snapshots import recompute_stale
+
+    days = recompute_stale(db.session(), policy_from_config(current_app.config))
+    return f"recomputed {len(days)} days" + (f": {', '.join(d.isoformat() for d in days)}" if days else "")
+
+
+def deliver_mail() -> str:
+    """Send what is waiting in the outbox (when SMTP is configured)."""
+    from hts.mail.service import deliver_pending, transport_from_config
+
+    sent = deliver_pending(db.session(), transport_from_config(current_app.config), current_app.config["MAIL_FROM"])
+    return f"sent {sent}"
+
+
+def run(job_id: str, app: Flask | None = None) -> bool:
+    """Entry point the scheduler calls: run one job in an app context, record the outcome, say if it worked."""
+    from hts import create_app
+    from hts.scheduler import JOBS, record_outcome
+
+    global _app
+    if app is None:
+        if _app is None:
+            _app = create_app()
+        app = _app
+    spec = next(s for s in JOBS if s.job_id == job_id)
+    function = globals()[spec.function]
+    name = job_id
+    with app.app_context(), acting_as(Actor(f"job:{name}")):
+        started = dt.datetime.now(dt.UTC)
+        try:
+            summary = function()
+            db.session.commit()
+        except Exception as exc:  # a failed job is recorded and retried at its next time, never fatal
+            db.session.rollback()
+            log.error("job %s failed: %s", name, exc)
+            record_outcome(name, started, ok=False, detail=f"{exc}\n{traceback.format_exc(limit=5)}")
+            return False
+        log.info("job %s: %s", name, summary)
+        record_outcome(name, started, ok=True, detail=summary)
+        return True
+
+
+def heartbeat() -> str:
+    """Nothing to do: recording the run is the heartbeat."""
+    return "alive"
