@@ -41,6 +41,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for blueprint in (people_bp, operators_bp, routing_bp, imports_bp, audit_bp):
         app.register_blueprint(blueprint)
 
+    from hts.api.views import bp as api_bp
+    from hts.web import csrf
+
+    csrf.exempt(api_bp)  # bearer tokens, not cookies: no cross-site request to forge
+    app.register_blueprint(api_bp)
+
     from hts.cli import register
 
     register(app)

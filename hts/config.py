@@ -52,6 +52,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # The DBS Update Service (status checks) and the name the council checks under.
     "DBS_UPDATE_SERVICE_URL": ("https://secure.crbonline.gov.uk", str),
     "DBS_ORGANISATION_NAME": ("", str),
+    # A run is on time when it reaches school no later than this many minutes after the bell.
+    "ON_TIME_TOLERANCE_MINUTES": (0, int),
     "PAGE_SIZE": (50, int),
     "MAP_TILE_URL": ("", str),
     "MAIL_SMTP_HOST": ("", str),

@@ -1,5 +1,6 @@
 """Import every model so the metadata knows every table (Alembic and the app use this)."""
 
+from hts.api.models import ApiToken
 from hts.audit.models import AuditEntry
 from hts.auth.models import LoginAttempt, User
 from hts.compliance.models import (
@@ -28,6 +29,7 @@ from hts.sitrep.models import SitrepSnapshot
 from hts.routing.models import Route, RouteStop, route_stop_pupil
 
 __all__ = [
+    "ApiToken",
     "JobStatus", "apscheduler_jobs",
     "SitrepSnapshot",
     "BusPassApplication", "CallDay", "Complaint", "PupilAbsence", "Run", "RunEvent", "RunPupil",

@@ -14,6 +14,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Endpoints open to everyone, signed in or not.
 PUBLIC = "public"
+#: API endpoints that authenticate an operator's bearer token themselves (hts.api.auth).
+TOKEN = "token"
 
 #: Roles that may see children's personal data (names, dates of birth, addresses).
 PUPIL_DATA_ROLES = frozenset({Role.ADMIN, Role.PLANNER, Role.OPERATIONS})
@@ -41,6 +43,12 @@ def public(view: F) -> F:
     return view
 
 
+def token_required(view: F) -> F:
+    """Declare an API view that authenticates an operator's bearer token (no session, no CSRF)."""
+    view._hts_roles = TOKEN  # type: ignore[attr-defined]
+    return view
+
+
 def allowed_roles(endpoint: str) -> frozenset[Role] | str | None:
     """The roles declared for an endpoint, PUBLIC, or None when it declares nothing."""
     if endpoint == "static":
@@ -54,7 +62,7 @@ def enforce() -> Any:
     if request.endpoint is None:
         return None  # 404 follows
     roles = allowed_roles(request.endpoint)
-    if roles == PUBLIC:
+    if roles in (PUBLIC, TOKEN):
         return None
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
