@@ -35,11 +35,18 @@ def compliance_sweep() -> str:
 
 
 def generate_tomorrows_runs() -> str:
-    """Tomorrow's runs from the published routes (and a refresh of today's, for late changes)."""
+    """Tomorrow's runs from the published routes (and a refresh of today's), with no non-compliant crew."""
+    from hts.compliance.rules import policy_from_config
+    from hts.compliance.service import evaluate_all
+    from hts.compliance.sweep import take_off_runs
     from hts.operations.runs import generate_runs
 
     today = _today()
-    done = [generate_runs(db.session(), day) for day in (today, today + dt.timedelta(days=1))]
+    policy = policy_from_config(current_app.config)
+    done = []
+    for day in (today, today + dt.timedelta(days=1)):
+        done.append(generate_runs(db.session(), day))
+        take_off_runs(db.session(), day, evaluate_all(db.session(), day, policy))
     return "; ".join(f"{r.day}: {r.created} created, {r.updated} refreshed, {r.not_required} not required"
                      for r in done)
 

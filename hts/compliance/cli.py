@@ -68,10 +68,14 @@ def sweep_command(day: str | None) -> None:
     db.session.commit()
     click.echo(
         f"{when.isoformat()}: {report.holders_checked} holders checked, {len(report.not_compliant)} not compliant, "
-        f"{len(report.lapsing)} lapsing within 30 days, {len(report.routes_at_risk)} routes at risk, "
+        f"{len(report.lapsing)} lapsing within 30 days, {len(report.runs_changed)} runs lost crew, "
+        f"{len(report.routes_at_risk)} routes at risk, "
         f"{report.warnings_queued} expiry warnings queued, {sent} emails sent"
         + ("" if report.changed else " (nothing changed since the last sweep)") + ".",
         err=True,
     )
+    for run in report.runs_changed:
+        removed = ", ".join(f"{r['holder_type'].replace('_', ' ')} {r['holder_ref']}" for r in run["removed"])
+        click.echo(f"TAKEN OFF {run['route_code']} today: {removed}")
     for route in report.routes_at_risk:
         click.echo(f"AT RISK {route['route_code']} {route['day']}: " + "; ".join(route["reasons"]))

@@ -57,6 +57,8 @@ class SweepResult(Base):
     #: Holders compliant today who stop being compliant within the look-ahead, with the day and reasons.
     lapsing: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     routes_at_risk: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: Drivers, PAs and vehicles taken off the day's runs (accumulated over the day's sweeps).
+    runs_changed: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     warnings_queued: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -1,4 +1,5 @@
-"""The morning sweep: re-judge every holder, warn of expiries, list routes at risk.
+"""The morning sweep: re-judge every holder, take the non-compliant off today's runs, warn of
+expiries, list routes at risk.
 
 Idempotent: expiry warnings are keyed by document, threshold and expiry date, and the day's
 result row is only rewritten when what was found has changed.
@@ -39,6 +40,7 @@ class SweepReport:
     not_compliant: list[dict[str, Any]] = field(default_factory=list)
     lapsing: list[dict[str, Any]] = field(default_factory=list)
     routes_at_risk: list[dict[str, Any]] = field(default_factory=list)
+    runs_changed: list[dict[str, Any]] = field(default_factory=list)
     warnings_queued: int = 0
     changed: bool = False
 
@@ -132,6 +134,34 @@ def routes_at_risk(session: Session, day: dt.date, policy: Policy,
     return at_risk
 
 
+def take_off_runs(session: Session, day: dt.date, verdicts: list[HolderVerdict]) -> list[dict[str, Any]]:
+    """Remove non-compliant drivers, PAs and vehicles from the day's runs that have not started."""
+    from hts.operations.models import Run, RunStatus
+
+    bad = {_key(v): v for v in verdicts if not v.verdict.ok}
+    changed = []
+    runs = session.scalars(
+        select(Run).where(Run.run_on == day, Run.status == RunStatus.SCHEDULED)
+        .options(selectinload(Run.route), selectinload(Run.driver), selectinload(Run.pa), selectinload(Run.vehicle))
+        .order_by(Run.id)
+    )
+    for run in runs:
+        removed = []
+        for attr, kind, ref in (
+            ("driver", "driver", run.driver.staff_ref if run.driver else None),
+            ("pa", "passenger_assistant", run.pa.staff_ref if run.pa else None),
+            ("vehicle", "vehicle", run.vehicle.registration if run.vehicle else None),
+        ):
+            verdict = bad.get((kind, ref)) if ref else None  # type: ignore[arg-type]
+            if verdict is not None:
+                setattr(run, attr, None)
+                removed.append({"holder_type": kind, "holder_ref": ref, "reasons": list(verdict.verdict.reasons)})
+        if removed:
+            changed.append({"route_code": run.route.route_code, "session": run.session, "removed": removed})
+    session.flush()
+    return changed
+
+
 def queue_expiry_warnings(session: Session, day: dt.date, policy: Policy) -> int:
     """Warn each operator of its documents (and its staff's and vehicles') reaching 30, 14 or 7 days."""
     queued = 0
@@ -177,17 +207,19 @@ def run_sweep(session: Session, day: dt.date, policy: Policy | None = None) -> S
     report.not_compliant = [v.as_dict() for v in verdicts if not v.verdict.ok]
     report.lapsing = lapsing_holders(session, day, policy, holders, verdicts)
     report.routes_at_risk = routes_at_risk(session, day, policy, holders)
+    report.runs_changed = take_off_runs(session, day, verdicts)
     report.warnings_queued = queue_expiry_warnings(session, day, policy)
     stored = session.scalar(select(SweepResult).where(SweepResult.day == day))
     content = (report.holders_checked, report.not_compliant, report.lapsing, report.routes_at_risk)
     if stored is None:
         session.add(SweepResult(day=day, holders_checked=report.holders_checked, not_compliant=report.not_compliant,
                                 lapsing=report.lapsing, routes_at_risk=report.routes_at_risk,
-                                warnings_queued=report.warnings_queued))
+                                runs_changed=report.runs_changed, warnings_queued=report.warnings_queued))
         report.changed = True
     elif (stored.holders_checked, stored.not_compliant, stored.lapsing, stored.routes_at_risk) != content \
-            or report.warnings_queued:
+            or report.warnings_queued or report.runs_changed:
         stored.holders_checked, stored.not_compliant, stored.lapsing, stored.routes_at_risk = content
+        stored.runs_changed = [*stored.runs_changed, *report.runs_changed]
         stored.warnings_queued += report.warnings_queued
         report.changed = True
     session.flush()

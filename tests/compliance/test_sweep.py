@@ -122,3 +122,31 @@ def test_staff_role_is_judged_by_its_own_documents(db_session):
     assistant = compliant_staff(db_session, operator, role=StaffRole.PASSENGER_ASSISTANT)
     report = run_sweep(db_session, DAY)
     assert assistant.staff_ref not in {h["holder_ref"] for h in report.not_compliant}
+
+
+def test_the_sweep_takes_a_lapsed_driver_off_todays_runs_once(db_session):
+    from hts.operations.models import Run
+    from hts.operations.runs import generate_runs
+
+    route, driver = crewed_route(db_session, badge_expires=DAY - dt.timedelta(days=1))
+    generate_runs(db_session, DAY)
+    run = db_session.scalar(select(Run).where(Run.route_id == route.id))
+    assert run.driver_id == driver.id
+    first = run_sweep(db_session, DAY)
+    assert run.driver_id is None
+    assert first.runs_changed == [{"route_code": route.route_code, "session": "am", "removed": [
+        {"holder_type": "driver", "holder_ref": driver.staff_ref, "reasons": ["driver badge expired 2026-11-24"]}]}]
+    assert route.driver_id == driver.id  # the published route is the planners' to change
+    second = run_sweep(db_session, DAY)
+    assert second.runs_changed == [] and not second.changed
+
+
+def test_what_the_sweep_took_off_runs_is_kept_in_the_days_result(db_session):
+    from hts.operations.runs import generate_runs
+
+    route, driver = crewed_route(db_session, badge_expires=DAY - dt.timedelta(days=1))
+    generate_runs(db_session, DAY)
+    run_sweep(db_session, DAY)
+    run_sweep(db_session, DAY)
+    stored = db_session.scalar(select(SweepResult).where(SweepResult.day == DAY))
+    assert [c["route_code"] for c in stored.runs_changed] == [route.route_code]
