@@ -54,6 +54,20 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "DBS_ORGANISATION_NAME": ("", str),
     # A run is on time when it reaches school no later than this many minutes after the bell.
     "ON_TIME_TOLERANCE_MINUTES": (0, int),
+    # SITREP targets (percent) shown beside each figure on the dashboard and in the report, and
+    # how far below a target a figure may be before it reads "well below target".
+    "TARGET_ROUTES_DELIVERED_PCT": (99.0, float),
+    "TARGET_ON_TIME_PCT": (99.0, float),
+    "TARGET_PUPILS_TRANSPORTED_PCT": (99.8, float),
+    "TARGET_CALLS_ANSWERED_PCT": (90.0, float),
+    "TARGET_AMBER_MARGIN_PCT": (1.0, float),
+    # Planning (hts plan): arrival window before the bell, vehicle types, PA cost, school sharing.
+    "PLAN_ARRIVE_EARLIEST_MINUTES": (30, int),
+    "PLAN_ARRIVE_LATEST_MINUTES": (5, int),
+    # name:seats:wheelchair_spaces:daily_price_pence[:available], comma separated.
+    "PLAN_VEHICLE_TYPES": ("car:4:0:9500,mpv:6:0:12000,wav:4:1:16000,minibus:14:1:21000", str),
+    "PLAN_PA_DAILY_COST_PENCE": (6500, int),
+    "PLAN_WORKERS": (2, int),
     "PAGE_SIZE": (50, int),
     "MAP_TILE_URL": ("", str),
     "MAIL_SMTP_HOST": ("", str),

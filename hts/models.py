@@ -24,11 +24,19 @@ from hts.operations.models import (
 )
 from hts.operators.models import Document, Operator, Staff, Vehicle
 from hts.people.models import GeocodeCache, Postcode, Pupil, PupilAddress, School
+from hts.routing.models import (
+    DraftPlan,
+    DraftRoute,
+    PupilIncompatibility,
+    Route,
+    RouteStop,
+    route_stop_pupil,
+)
 from hts.scheduler import JobStatus, apscheduler_jobs
 from hts.sitrep.models import SitrepSnapshot
-from hts.routing.models import Route, RouteStop, route_stop_pupil
 
 __all__ = [
+    "DraftPlan", "DraftRoute", "PupilIncompatibility",
     "ApiToken",
     "JobStatus", "apscheduler_jobs",
     "SitrepSnapshot",

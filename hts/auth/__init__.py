@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Flask
 from flask_login import LoginManager
 from sqlalchemy import select
@@ -25,12 +27,25 @@ def _load_user(token: str):  # type: ignore[no-untyped-def]
 
 
 def _set_actor() -> None:
+    from flask import g
     from flask_login import current_user
 
     if current_user.is_authenticated:
-        set_actor(Actor(current_user.email, current_user.id))
+        g.hts_actor_token = set_actor(Actor(current_user.email, current_user.id))
     else:
-        set_actor(Actor("anonymous"))
+        g.hts_actor_token = set_actor(Actor("anonymous"))
+
+
+def _reset_actor(_exc: BaseException | None) -> None:
+    # The request runs in its caller's context (the test client, a worker thread): without the
+    # reset, the user would stay the actor of whatever that thread does next.
+    from flask import g
+
+    token = g.pop("hts_actor_token", None)
+    if token is not None:
+        # Torn down in another context (ValueError) or already reset: nothing leaked here.
+        with contextlib.suppress(ValueError, RuntimeError):
+            token.var.reset(token)
 
 
 def init_app(app: Flask) -> None:
@@ -40,5 +55,6 @@ def init_app(app: Flask) -> None:
 
     login_manager.init_app(app)
     app.before_request(_set_actor)
+    app.teardown_request(_reset_actor)
     app.before_request(enforce)
     app.register_blueprint(bp)

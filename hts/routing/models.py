@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Enum,
     Float,
@@ -15,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     Time,
     UniqueConstraint,
 )
@@ -76,6 +80,8 @@ class Route(Base):
     days: Mapped[int] = mapped_column(Integer, default=weekdays.SCHOOL_DAYS)
     distance_metres: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Set when a promoted plan replaced the route: kept for its runs and history, no longer run.
+    withdrawn_on: Mapped[dt.date | None] = mapped_column(Date)
     published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -128,3 +134,90 @@ class RouteStop(Base):
     pupils: Mapped[list[Pupil]] = relationship(secondary=route_stop_pupil, order_by="Pupil.pupil_ref")
 
     __table_args__ = (UniqueConstraint("route_id", "sequence"),)
+
+
+class PupilIncompatibility(Base):
+    """Two pupils who must not travel together, with the reason (kept from the crew)."""
+
+    __tablename__ = "pupil_incompatibility"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id", ondelete="CASCADE"), index=True)
+    other_pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("pupil_id", "other_pupil_id"),
+        CheckConstraint("pupil_id < other_pupil_id", name="ordered_pair"),
+    )
+
+    def __str__(self) -> str:
+        return f"Incompatibility {self.pupil_id}-{self.other_pupil_id}"
+
+
+class PlanStatus(enum.StrEnum):
+    """Where a draft plan is in its life."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    READY = "ready"
+    FAILED = "failed"
+    DISCARDED = "discarded"
+    PROMOTED = "promoted"
+
+
+class DraftPlan(Base):
+    """An optimised plan for a session and weekday, for planners to review before it is published."""
+
+    __tablename__ = "draft_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session: Mapped[Session] = mapped_column(_enum(Session, "plan_session"))
+    weekday: Mapped[int] = mapped_column(Integer)
+    #: The schools planned (URNs); empty means every school.
+    school_urns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus, "plan_status"), default=PlanStatus.QUEUED)
+    time_limit_seconds: Mapped[int] = mapped_column(Integer)
+    requested_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    progress_message: Mapped[str] = mapped_column(String(300), default="")
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    unassigned: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    routes: Mapped[list[DraftRoute]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="DraftRoute.route_code"
+    )
+
+    def __str__(self) -> str:
+        return f"Draft plan {self.id} ({self.session} {weekdays.NAMES[self.weekday]})"
+
+
+class DraftRoute(Base):
+    """One route of a draft plan; its stops are kept as data until the plan is promoted."""
+
+    __tablename__ = "draft_route"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("draft_plan.id", ondelete="CASCADE"), index=True)
+    route_code: Mapped[str] = mapped_column(String(32))
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
+    vehicle_type: Mapped[str] = mapped_column(String(16))
+    seats: Mapped[int] = mapped_column(Integer)
+    wheelchair_spaces: Mapped[int] = mapped_column(Integer)
+    passenger_assistant: Mapped[bool] = mapped_column()
+    daily_price_pence: Mapped[int] = mapped_column(Integer)
+    distance_metres: Mapped[int] = mapped_column(Integer)
+    #: [{"time": "08:12", "latitude": .., "longitude": .., "pupil_refs": [..]} or {"school_urn": ..}]
+    stops: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: pupil_ref -> ride minutes
+    ride_minutes: Mapped[dict[str, float]] = mapped_column(JSON)
+
+    plan: Mapped[DraftPlan] = relationship(back_populates="routes")
+    school: Mapped[School] = relationship()
+
+    __table_args__ = (UniqueConstraint("plan_id", "route_code"),)

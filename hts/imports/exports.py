@@ -1,0 +1,140 @@
+"""Write each kind back in its import format (CSV UTF-8 with a header row).
+
+Exported files import again unchanged. Text that a spreadsheet would run as a formula gets a
+leading quote, which the reader strips again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from hts import weekdays
+from hts.imports.fields import number_text, pence_to_pounds
+from hts.imports.service import kind_spec
+from hts.operators.models import Document, Operator, Staff, Vehicle
+from hts.people.models import Postcode, Pupil, School
+from hts.routing.models import Route, RouteStop
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    """A cell as text, with a quote before text a spreadsheet would read as a formula."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if text.startswith(_FORMULA_STARTS):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _date(value: Any) -> str:
+    return value.isoformat() if value else ""
+
+
+def _schools(session: Session) -> Iterator[list[Any]]:
+    for s in session.scalars(select(School).order_by(School.urn)):
+        yield [s.urn, s.name, s.postcode, number_text(s.latitude), number_text(s.longitude),
+               f"{s.start_time:%H:%M}", f"{s.finish_time:%H:%M}"]
+
+
+def _pupils(session: Session) -> Iterator[list[Any]]:
+    query = (select(Pupil).order_by(Pupil.pupil_ref)
+             .options(selectinload(Pupil.addresses), selectinload(Pupil.school)))
+    for p in session.scalars(query):
+        main = next(a for a in p.addresses if a.is_main)
+        alt = next((a for a in p.addresses if not a.is_main), None)
+        row = [p.pupil_ref, p.first_name, p.last_name, _date(p.date_of_birth), p.school.urn,
+               main.address, main.postcode, number_text(main.latitude), number_text(main.longitude),
+               _yes(p.wheelchair), _yes(p.passenger_assistant), _yes(p.solo),
+               p.max_ride_minutes or "", weekdays.format_mask(p.travel_days)]
+        if alt is None:
+            row += ["", "", "", "", ""]
+        else:
+            row += [alt.address, alt.postcode, number_text(alt.latitude), number_text(alt.longitude),
+                    weekdays.format_mask(alt.days)]
+        yield row
+
+
+def _operators(session: Session) -> Iterator[list[Any]]:
+    for o in session.scalars(select(Operator).order_by(Operator.operator_ref)):
+        yield [o.operator_ref, o.name, o.contact_email, o.depot_postcode,
+               number_text(o.depot_latitude), number_text(o.depot_longitude)]
+
+
+def _staff(session: Session) -> Iterator[list[Any]]:
+    query = select(Staff).order_by(Staff.staff_ref).options(selectinload(Staff.operator))
+    for s in session.scalars(query):
+        yield [s.staff_ref, s.operator.operator_ref, str(s.role), s.first_name, s.last_name,
+               _date(s.date_of_birth)]
+
+
+def _vehicles(session: Session) -> Iterator[list[Any]]:
+    query = select(Vehicle).order_by(Vehicle.registration).options(selectinload(Vehicle.operator))
+    for v in session.scalars(query):
+        yield [v.registration, v.operator.operator_ref, str(v.vehicle_type), v.seats, v.wheelchair_spaces]
+
+
+def _documents(session: Session) -> Iterator[list[Any]]:
+    query = select(Document).order_by(Document.id).options(
+        selectinload(Document.operator), selectinload(Document.staff), selectinload(Document.vehicle))
+    for d in session.scalars(query):
+        yield [str(d.holder_type), d.holder_ref, d.document_type, d.reference, _date(d.issued_on),
+               _date(d.expires_on), d.status]
+
+
+def _routes(session: Session) -> Iterator[list[Any]]:
+    query = select(Route).order_by(Route.route_code).options(
+        selectinload(Route.school), selectinload(Route.operator), selectinload(Route.vehicle),
+        selectinload(Route.driver), selectinload(Route.pa),
+        selectinload(Route.stops).selectinload(RouteStop.pupils))
+    for r in session.scalars(query):
+        yield [r.route_code, str(r.session), r.school.urn, r.operator.operator_ref if r.operator else "",
+               r.vehicle.registration if r.vehicle else "", r.driver.staff_ref if r.driver else "",
+               r.pa.staff_ref if r.pa else "", pence_to_pounds(r.daily_price_pence),
+               " ".join(p.pupil_ref for p in r.pupils), weekdays.format_mask(r.days)]
+
+
+def _postcodes(session: Session) -> Iterator[list[Any]]:
+    for p in session.scalars(select(Postcode).order_by(Postcode.pcds)):
+        yield [p.pcds, number_text(p.latitude), number_text(p.longitude)]
+
+
+_ROWS = {
+    "schools": _schools, "pupils": _pupils, "operators": _operators, "staff": _staff,
+    "vehicles": _vehicles, "documents": _documents, "routes": _routes, "postcodes": _postcodes,
+}
+
+
+def write_export(session: Session, kind: str, out: IO[str]) -> int:
+    """Write a kind's rows as CSV to a text stream; returns the number of data rows."""
+    spec = kind_spec(kind)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(spec.names)
+    count = 0
+    for row in _ROWS[kind](session):
+        writer.writerow([safe_cell(cell) for cell in row])
+        count += 1
+    return count
+
+
+def run_export(session: Session, kind: str, path: str | Path) -> int:
+    """Write a kind to a CSV file (UTF-8); returns the number of data rows."""
+    buffer = io.StringIO()
+    count = write_export(session, kind, buffer)
+    Path(path).write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    return count

@@ -1,0 +1,212 @@
+"""Run an import: parse -> validate every row -> write all or nothing.
+
+The service flushes and never commits: the command or view that called it commits once when
+the report is ok and it was not a dry run. A rejected file or a dry run leaves the database as
+it was, because the writes happen inside a savepoint that is rolled back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from hts.imports import fields
+from hts.imports.cells import Cells
+from hts.imports.kinds import KINDS, Kind
+from hts.imports.reader import ImportFileError, Row, check_headers, read_table
+from hts.imports.report import ImportReport, Problem
+from hts.imports.route_rules import (
+    PupilRef,
+    RouteLookups,
+    SchoolRef,
+    parse_route,
+    pupil_clashes,
+)
+from hts.imports.rules import PARSERS, Lookups, Record, StaffRef, VehicleRef, duplicate_keys
+from hts.imports.writers import WRITERS, chunks, write_routes
+from hts.operators.models import Operator, Staff, Vehicle
+from hts.people.geocoding import Geocoder, geocoder_for
+from hts.people.models import Pupil, School
+from hts.routing.matrix import default_provider
+from hts.routing.models import Route, RouteStop, route_stop_pupil
+from hts.routing.timing import TimingSettings
+
+#: The postcode columns to geocode when the location columns beside them are blank.
+_GEOCODED = {
+    "schools": (("postcode", "latitude"),),
+    "pupils": (("postcode", "latitude"), ("alt_postcode", "alt_latitude")),
+    "operators": (("depot_postcode", "depot_latitude"),),
+}
+
+
+class UnknownKind(ValueError):
+    """The kind is not one of the import kinds."""
+
+
+def kind_spec(kind: str) -> Kind:
+    """The spec of an import kind; raises UnknownKind."""
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise UnknownKind(f"'{kind}' is not an import kind (use one of: {', '.join(KINDS)})") from None
+
+
+def run_import(session: Session, kind: str, path_or_stream: str | Path | IO[bytes], *, filename: str,
+               dry_run: bool = False, geocoder: Geocoder | None = None,
+               config: Mapping[str, Any] | None = None, today: dt.date | None = None) -> ImportReport:
+    """Import one file of a kind; see the module docstring for what is written when."""
+    spec = kind_spec(kind)
+    report = ImportReport(kind=kind, filename=Path(filename).name, dry_run=dry_run)
+    try:
+        table = read_table(path_or_stream, filename)
+    except ImportFileError as exc:
+        report.problems.append(Problem(0, "", exc.message))
+        return report
+    report.rows_read = len(table.rows)
+    header_problems, report.warnings = check_headers(table.headers, spec.names, spec.required, kind)
+    report.problems.extend(header_problems + table.problems)
+    if header_problems:
+        return report
+    if not table.rows:
+        report.problems.append(Problem(0, "", "the file has a header row but no data rows"))
+        return report
+    if config is None:
+        config = current_app.config if has_app_context() else {}
+    if geocoder is None and kind in _GEOCODED and _needs_geocoding(kind, table.rows):
+        geocoder = geocoder_for(config, session)
+    savepoint = session.begin_nested()
+    try:
+        records = _validate(session, spec, table.rows, report, geocoder, config,
+                            today or dt.date.today())
+        if report.problems:
+            savepoint.rollback()
+            report.problems.sort()
+            return report
+        skipped = report.rows_read - len(records)
+        if skipped and kind == "postcodes":
+            report.warnings.append(f"skipped {skipped} rows that the ONS gives no location")
+        if kind == "routes":
+            write_routes(session, records, report, _pupils_by_id(session, records))
+        else:
+            WRITERS[kind](session, records, report)
+        session.flush()
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if dry_run:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+    return report
+
+
+def _needs_geocoding(kind: str, rows: list[Row]) -> bool:
+    return any(row.get(postcode) and not row.get(lat)
+               for row in rows for postcode, lat in _GEOCODED[kind])
+
+
+def _prefetch(geocoder: Geocoder, kind: str, rows: list[Row]) -> None:
+    wanted = set()
+    for row in rows:
+        for postcode, lat in _GEOCODED[kind]:
+            if row.get(postcode) and not row.get(lat):
+                try:
+                    wanted.add(fields.postcode(row.get(postcode)))
+                except ValueError:
+                    continue
+    geocoder.prefetch(wanted)
+
+
+def _validate(session: Session, spec: Kind, rows: list[Row], report: ImportReport,
+              geocoder: Geocoder | None, config: Mapping[str, Any], today: dt.date) -> list[Record]:
+    records: list[Record] = []
+    if geocoder is not None and spec.name in _GEOCODED:
+        _prefetch(geocoder, spec.name, rows)
+    if spec.name == "routes":
+        lookups = _route_lookups(session, rows, today)
+        settings = TimingSettings.from_config(config)
+        provider = default_provider(dict(config))
+        for row in rows:
+            cells = Cells(row)
+            record = parse_route(cells, lookups, settings, provider, report.warnings)
+            report.problems.extend(cells.problems)
+            if record is not None:
+                records.append(record)
+        report.problems.extend(duplicate_keys(records, spec.key[0]))
+        report.problems.extend(pupil_clashes(records, lookups))
+        return records
+    lookups = _lookups(session, spec.name, today)
+    parse = PARSERS[spec.name]
+    for row in rows:
+        cells = Cells(row)
+        record = parse(cells, lookups, geocoder)
+        report.problems.extend(cells.problems)
+        if record is not None:
+            records.append(record)
+    report.problems.extend(duplicate_keys(records, spec.key[-1] if spec.name == "documents" else spec.key[0]))
+    return records
+
+
+def _staff(session: Session) -> dict[str, StaffRef]:
+    return {row.staff_ref: StaffRef(row.id, row.operator_id, row.role)
+            for row in session.execute(select(Staff.staff_ref, Staff.id, Staff.operator_id, Staff.role))}
+
+
+def _vehicles(session: Session) -> dict[str, VehicleRef]:
+    return {row.registration: VehicleRef(row.id, row.operator_id, row.seats, row.wheelchair_spaces)
+            for row in session.execute(select(Vehicle.registration, Vehicle.id, Vehicle.operator_id,
+                                              Vehicle.seats, Vehicle.wheelchair_spaces))}
+
+
+def _operator_ids(session: Session) -> dict[str, int]:
+    return {ref: id_ for ref, id_ in session.execute(select(Operator.operator_ref, Operator.id))}
+
+
+def _lookups(session: Session, kind: str, today: dt.date) -> Lookups:
+    lookups = Lookups(today=today)
+    if kind == "pupils":
+        lookups.school_ids = {urn: id_ for urn, id_ in session.execute(select(School.urn, School.id))}
+    if kind in ("staff", "vehicles", "documents"):
+        lookups.operator_ids = _operator_ids(session)
+    if kind == "documents":
+        lookups.staff = _staff(session)
+        lookups.vehicles = _vehicles(session)
+    return lookups
+
+
+def _route_lookups(session: Session, rows: list[Row], today: dt.date) -> RouteLookups:
+    lookups = RouteLookups(today=today, operator_ids=_operator_ids(session), staff=_staff(session),
+                           vehicles=_vehicles(session))
+    for school in session.scalars(select(School)):
+        lookups.schools[school.urn] = SchoolRef(school.id, school.latitude, school.longitude,
+                                                school.start_time, school.finish_time)
+    refs = sorted({ref for row in rows for ref in row.get("pupil_refs").replace(",", " ").split()})
+    for chunk in chunks(refs):
+        query = select(Pupil).where(Pupil.pupil_ref.in_(chunk)).options(selectinload(Pupil.addresses))
+        for pupil in session.scalars(query):
+            lookups.pupils[pupil.pupil_ref] = PupilRef(
+                pupil.id, pupil.pupil_ref, pupil.school_id, pupil.wheelchair,
+                pupil.passenger_assistant, pupil.solo,
+                tuple((a.is_main, a.days, a.latitude, a.longitude) for a in pupil.addresses))
+    query = (select(route_stop_pupil.c.pupil_id, Route.route_code, Route.session, Route.days)
+             .join(RouteStop, RouteStop.id == route_stop_pupil.c.stop_id)
+             .join(Route, Route.id == RouteStop.route_id))
+    for row in session.execute(query):
+        lookups.assignments.setdefault(row.pupil_id, []).append(
+            (row.route_code, str(row.session), row.days))
+    return lookups
+
+
+def _pupils_by_id(session: Session, records: list[Record]) -> dict[int, Pupil]:
+    ids = sorted({i for r in records for stop in r.children[0]["stops"] for i in stop.pupil_ids})
+    found: dict[int, Pupil] = {}
+    for chunk in chunks(ids):
+        for pupil in session.scalars(select(Pupil).where(Pupil.id.in_(chunk))):
+            found[pupil.id] = pupil
+    return found
