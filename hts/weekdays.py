@@ -33,6 +33,14 @@ def parse(text: str | None) -> int:
     return mask
 
 
+def parse_one(text: str) -> int:
+    """One weekday name ('mon', 'Monday') as its number, Monday=0; raises ValueError."""
+    index = _ALIASES.get(text.strip().lower())
+    if index is None:
+        raise ValueError(f"'{text}' is not a weekday (use Mon Tue Wed Thu Fri)")
+    return index
+
+
 def format_mask(mask: int) -> str:
     """'Mon Tue Wed Thu Fri' for a mask."""
     return " ".join(name for i, name in enumerate(NAMES) if mask & (1 << i))

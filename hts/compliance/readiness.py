@@ -82,7 +82,7 @@ def readiness(session: Session, day: dt.date, policy: Policy, *, operator_id: in
         selectinload(Route.operator), selectinload(Route.vehicle), selectinload(Route.driver),
         selectinload(Route.pa), selectinload(Route.school),
         selectinload(Route.stops).selectinload(RouteStop.pupils),
-    ).order_by(Route.route_code)
+    ).where(Route.withdrawn_on.is_(None)).order_by(Route.route_code)
     if operator_id is not None:
         query = query.where(Route.operator_id == operator_id)
     if school_ids:

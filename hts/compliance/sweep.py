@@ -104,7 +104,7 @@ def routes_at_risk(session: Session, day: dt.date, policy: Policy,
         select(Route).options(
             selectinload(Route.operator), selectinload(Route.vehicle), selectinload(Route.driver),
             selectinload(Route.pa), selectinload(Route.stops).selectinload(RouteStop.pupils),
-        ).order_by(Route.route_code)
+        ).where(Route.withdrawn_on.is_(None)).order_by(Route.route_code)
     )
     for route in routes:
         when = next_service_day(route.days, day)

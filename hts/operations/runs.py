@@ -55,7 +55,8 @@ def generate_runs(session: Session, day: dt.date) -> GenerationReport:
     """Create or refresh the runs of `day` (idempotent; runs already under way are left alone)."""
     report = GenerationReport(day)
     routes = list(session.scalars(
-        select(Route).options(selectinload(Route.school), selectinload(Route.stops).selectinload(RouteStop.pupils))
+        select(Route).where(Route.withdrawn_on.is_(None))
+        .options(selectinload(Route.school), selectinload(Route.stops).selectinload(RouteStop.pupils))
         .order_by(Route.route_code)
     ))
     calendar = load_calendar(session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import click
 from flask import current_app
@@ -72,3 +73,66 @@ def assign_command(route_code: str, operator_ref: str | None, driver_ref: str | 
         ) if value
     )
     click.echo(f"Assigned {route_code} (version {route.version}): {crew}.", err=True)
+
+
+@click.command("plan")
+@click.option("--session", "session_name", required=True, type=click.Choice(["am", "pm"]), help="Morning or afternoon.")
+@click.option("--day", default="mon", help="Weekday to plan for: mon, tue, wed, thu or fri (default mon).")
+@click.option("--schools", default="", help="Comma-separated school URNs (default: every school).")
+@click.option("--time-limit", "time_limit", default=60, type=click.IntRange(1, 3600),
+              help="Seconds of solving for the whole plan (default 60).")
+@click.option("--json", "json_file", type=click.File("w"), help="Write the plan as JSON ('-' for stdout).")
+@with_appcontext
+def plan_command(session_name: str, day: str, schools: str, time_limit: int, json_file) -> None:  # type: ignore[no-untyped-def]
+    """Build a draft plan with the optimiser; progress on stderr."""
+    import json
+
+    from tqdm import tqdm
+
+    from hts import weekdays
+    from hts.audit.log import current_actor
+    from hts.routing.models import DraftPlan, PlanStatus
+    from hts.routing.planning import PlanInputError, run_plan
+
+    try:
+        weekday = weekdays.parse_one(day)
+        if weekday > 4:
+            raise ValueError
+    except ValueError:
+        fail(f"--day '{day}' is not a school weekday: use mon, tue, wed, thu or fri.")
+        return
+    urns = [u.strip() for u in schools.split(",") if u.strip()]
+    plan = DraftPlan(session=session_name, weekday=weekday, school_urns=urns, time_limit_seconds=time_limit,
+                     requested_by=current_actor().label, status=PlanStatus.QUEUED)
+    db.session.add(plan)
+    bar = tqdm(total=0, unit="part", file=sys.stderr, disable=None,
+               desc=f"Planning {session_name} {weekdays.NAMES[weekday]}")
+
+    def progress(done: int, total: int, message: str) -> None:
+        bar.total = total
+        bar.n = done
+        bar.set_postfix_str(message[:40])
+        bar.refresh()
+
+    try:
+        document = run_plan(db.session(), plan, current_app.config, progress=progress)
+    except PlanInputError as exc:
+        db.session.rollback()
+        bar.close()
+        fail(str(exc))
+        return
+    bar.close()
+    db.session.commit()
+    summary = document["summary"]
+    click.echo(
+        f"Draft plan {plan.id}: {summary['vehicles']} vehicles, £{summary['daily_cost']:,.2f} a day, "
+        f"{summary['total_distance_km']:,.1f} km, mean ride {summary['mean_ride_minutes']} min, "
+        f"max {summary['max_ride_minutes']} min, {summary['unassigned']} unassigned, "
+        f"{summary['pupils_over_limit']} over their limit, {summary['wall_seconds']} s.",
+        err=True,
+    )
+    if summary["check"]:
+        click.echo("The independent check found breaches: " + "; ".join(summary["check"][:5]), err=True)
+    if json_file is not None:
+        json.dump(document, json_file, indent=2)
+        json_file.write("\n")

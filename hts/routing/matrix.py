@@ -7,6 +7,9 @@ providers (a road-routing server) implement the same `TravelProvider` protocol.
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -75,6 +78,68 @@ class HaversineProvider:
         """(metres, seconds) from a to b."""
         km = straight_line_km(a, b) * self.detour_factor
         return round(km * 1000), int(np.ceil(km / self.speed_kmh * 3600))
+
+
+class TravelProviderError(RuntimeError):
+    """The road-routing server could not give a usable matrix; the message says why."""
+
+
+@dataclass(frozen=True)
+class OsrmProvider:
+    """Road distances and times from an OSRM server's table API (or anything speaking it).
+
+    Large matrices are asked for in blocks of at most `max_points` sources and destinations,
+    because OSRM refuses tables over its `--max-table-size` (100 by default).
+    """
+
+    base_url: str
+    profile: str = "driving"
+    max_points: int = 100
+    timeout_seconds: float = 30.0
+
+    def _block(self, points: Sequence[Point], sources: Sequence[int],
+               destinations: Sequence[int]) -> tuple[list[list[float]], list[list[float]]]:
+        """Durations and distances for one block of sources x destinations."""
+        used = sorted(set(sources) | set(destinations))
+        position = {p: i for i, p in enumerate(used)}
+        coordinates = ";".join(f"{points[i].longitude:.6f},{points[i].latitude:.6f}" for i in used)
+        query = (
+            f"sources={';'.join(str(position[i]) for i in sources)}"
+            f"&destinations={';'.join(str(position[i]) for i in destinations)}"
+            "&annotations=duration,distance"
+        )
+        url = f"{self.base_url.rstrip('/')}/table/v1/{self.profile}/{coordinates}?{query}"
+        try:
+            with urllib.request.urlopen(url, timeout=self.timeout_seconds) as response:
+                body = json.load(response)
+        except (urllib.error.URLError, TimeoutError, ValueError) as exc:
+            raise TravelProviderError(f"road-routing server at {self.base_url} failed: {exc}") from exc
+        if body.get("code") != "Ok":
+            raise TravelProviderError(
+                f"road-routing server said {body.get('code')}: {body.get('message', 'no message')}"
+            )
+        durations, distances = body.get("durations"), body.get("distances")
+        if durations is None or distances is None:
+            raise TravelProviderError("road-routing server sent no durations or distances")
+        for row in (*durations, *distances):
+            if any(v is None for v in row):
+                raise TravelProviderError("road-routing server found no road between some points")
+        return durations, distances
+
+    def matrix(self, points: Sequence[Point]) -> TravelMatrix:
+        """Distances (rounded) and times (rounded up) between every pair of points."""
+        n = len(points)
+        seconds = np.zeros((n, n), dtype=np.int64)
+        metres = np.zeros((n, n), dtype=np.int64)
+        half = max(1, self.max_points // 2)  # a block's sources and destinations share the limit
+        blocks = [list(range(i, min(n, i + half))) for i in range(0, n, half)]
+        for sources in blocks:
+            for destinations in blocks:
+                durations, distances = self._block(points, sources, destinations)
+                rows, cols = np.ix_(sources, destinations)
+                seconds[rows, cols] = np.ceil(np.array(durations, dtype=float))
+                metres[rows, cols] = np.rint(np.array(distances, dtype=float))
+        return TravelMatrix(metres=metres, seconds=seconds)
 
 
 def default_provider(config: dict[str, object]) -> HaversineProvider:

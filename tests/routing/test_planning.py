@@ -1,0 +1,129 @@
+"""Planning from the database: problem building, `hts plan`, the draft, comparison and promotion."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import select
+
+from hts import weekdays
+from hts.routing.models import DraftPlan, PlanStatus, PupilIncompatibility, Route
+from hts.routing.planning import (
+    PlanInputError,
+    build_problem,
+    compare,
+    parse_vehicle_types,
+    promote,
+    ride_limit_minutes,
+    run_plan,
+)
+from tests import factories
+
+DAY = dt.date(2026, 11, 25)
+
+
+def small_city(session):
+    school = factories.make_school(session, urn="700001", latitude=52.48, longitude=-1.90,
+                                   start_time=dt.time(9, 0), finish_time=dt.time(15, 0))
+    pupils = [
+        factories.make_pupil(session, school=school, latitude=52.49 + i * 0.004, longitude=-1.88, pupil_ref=f"PL{i}")
+        for i in range(5)
+    ]
+    twin = factories.make_pupil(session, school=school, latitude=pupils[0].addresses[0].latitude,
+                                longitude=-1.88, pupil_ref="PL-TWIN")
+    chair = factories.make_pupil(session, school=school, latitude=52.47, longitude=-1.93, pupil_ref="PL-WC",
+                                 wheelchair=True, passenger_assistant=True)
+    mondays = factories.make_pupil(session, school=school, pupil_ref="PL-MON", travel_days=weekdays.parse("Mon"))
+    return school, [*pupils, twin, chair, mondays]
+
+
+def test_vehicle_types_setting_is_read_and_checked():
+    assert [t.name for t in parse_vehicle_types("car:4:0:9500, wav:4:1:16000:3")] == ["car", "wav"]
+    assert parse_vehicle_types("wav:4:1:16000:3")[0].available == 3
+    with pytest.raises(PlanInputError, match="name:seats"):
+        parse_vehicle_types("car:four:0:9500")
+
+
+def test_ride_limits_come_from_age_or_the_pupils_own_limit(db_session, app):
+    young = factories.make_pupil(db_session, date_of_birth=dt.date(2018, 1, 1))
+    old = factories.make_pupil(db_session, date_of_birth=dt.date(2010, 1, 1))
+    own = factories.make_pupil(db_session, date_of_birth=dt.date(2010, 1, 1), max_ride_minutes=30)
+    assert [ride_limit_minutes(p, DAY, app.config) for p in (young, old, own)] == [45, 75, 30]
+
+
+def test_the_problem_has_the_days_pupils_sharing_stops_at_one_address(db_session, app):
+    small_city(db_session)
+    problem, index = build_problem(db_session, session_name="am", weekday=2, school_urns=["700001"],
+                                   config=app.config, on_date=DAY)
+    refs = {r.ref for r in problem.requests}
+    assert "PL-MON" not in refs and {"PL0", "PL-TWIN", "PL-WC"} <= refs
+    by_ref = problem.request_by_ref()
+    assert by_ref["PL0"].stop == by_ref["PL-TWIN"].stop
+    assert by_ref["PL-WC"].wheelchair_spaces == 1 and by_ref["PL-WC"].needs_pa
+    assert by_ref["PL-WC"].dwell_seconds == app.config["DWELL_WHEELCHAIR_SECONDS"]
+    school = problem.schools[0]
+    assert (school.am_arrive_from_seconds, school.am_arrive_by_seconds) == (8 * 3600 + 30 * 60, 8 * 3600 + 55 * 60)
+    assert len(index.schools) == 1
+
+
+def test_incompatible_pupils_reach_the_problem(db_session, app):
+    _, pupils = small_city(db_session)
+    a, b = sorted(pupils[:2], key=lambda p: p.id)
+    db_session.add(PupilIncompatibility(pupil_id=a.id, other_pupil_id=b.id, reason="conflict"))
+    db_session.flush()
+    problem, _ = build_problem(db_session, session_name="am", weekday=2, school_urns=[], config=app.config)
+    assert problem.request_by_ref()[a.pupil_ref].incompatible_with == frozenset({b.pupil_ref})
+
+
+def test_an_unknown_school_is_a_clear_error(db_session, app):
+    with pytest.raises(PlanInputError, match="no school with URN 999999"):
+        build_problem(db_session, session_name="am", weekday=0, school_urns=["999999"], config=app.config)
+
+
+def test_plan_command_writes_the_contracts_json_and_saves_a_checked_draft(cli, db_session, tmp_path):
+    small_city(db_session)
+    out = tmp_path / "plan.json"
+    result = cli("plan", "--session", "am", "--day", "wed", "--schools", "700001", "--time-limit", "2",
+                 "--json", str(out))
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text())
+    assert set(document) >= {"routes", "unassigned", "summary"}
+    route = document["routes"][0]
+    assert set(route) >= {"route_code", "school_urns", "vehicle_type", "seats", "wheelchair_spaces",
+                          "passenger_assistant", "daily_price", "distance_km", "stops"}
+    carried = {ref for r in document["routes"] for s in r["stops"] for ref in s.get("pupil_refs", [])}
+    assert carried | {u["pupil_ref"] for u in document["unassigned"]} == \
+        {"PL0", "PL1", "PL2", "PL3", "PL4", "PL-TWIN", "PL-WC"}
+    assert all(r["stops"][-1]["school_urn"] == "700001" for r in document["routes"])
+    assert document["summary"]["pupils_over_limit"] == 0 and document["summary"]["check"] == []
+    wc_route = next(r for r in document["routes"] if any("PL-WC" in s.get("pupil_refs", []) for s in r["stops"]))
+    assert wc_route["wheelchair_spaces"] >= 1 and wc_route["passenger_assistant"]
+    plan = db_session.scalar(select(DraftPlan).order_by(DraftPlan.id.desc()))
+    assert plan.status == PlanStatus.READY and len(plan.routes) == len(document["routes"])
+
+
+def test_plan_command_refuses_bad_input_with_exit_2(cli, db_session):
+    assert cli("plan", "--session", "am", "--day", "sun").exit_code == 2
+    unknown = cli("plan", "--session", "am", "--schools", "999999", "--time-limit", "1")
+    assert unknown.exit_code == 2 and "no school with URN 999999" in unknown.output
+
+
+def test_promoting_a_draft_withdraws_the_old_routes_and_publishes_the_new(db_session, app):
+    school, pupils = small_city(db_session)
+    legacy = [factories.make_route(db_session, school=school, pupils=[p], route_code=f"OLD-{i}")
+              for i, p in enumerate(pupils[:7])]
+    plan = DraftPlan(session="am", weekday=2, school_urns=["700001"], time_limit_seconds=2, requested_by="t")
+    db_session.add(plan)
+    run_plan(db_session, plan, {**app.config, "PLAN_WORKERS": 1}, on_date=DAY)
+    comparison = compare(db_session, plan)
+    assert comparison["published"]["vehicles"] == 7
+    assert comparison["draft"]["vehicles"] == len(plan.routes) < 7
+    withdrawn = promote(db_session, plan, today=DAY)
+    assert len(withdrawn) == 7 and all(r.withdrawn_on == DAY for r in legacy)
+    live = db_session.scalars(select(Route).where(Route.school_id == school.id, Route.withdrawn_on.is_(None))).all()
+    assert sorted(r.route_code for r in live) == sorted(r.route_code for r in plan.routes)
+    assert plan.status == PlanStatus.PROMOTED
+    with pytest.raises(PlanInputError, match="only a ready plan"):
+        promote(db_session, plan, today=DAY)
