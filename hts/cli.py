@@ -95,14 +95,15 @@ def register(app: Flask) -> None:
     """Attach every command to the app's CLI group."""
     from hts.api.cli import tokens_group
     from hts.compliance.cli import compliance_group
+    from hts.demo.cli import demo_command
     from hts.imports.cli import export_command, import_command
     from hts.routing.cli import plan_command, routes_group
     from hts.scheduler_cli import scheduler_command
     from hts.sitrep.cli import sitrep_command
 
     for command in (init_command, users_group, compliance_group, routes_group, import_command,
-                    export_command, sitrep_command, scheduler_command, tokens_group,
-                    plan_command):
+                    export_command, demo_command, sitrep_command, scheduler_command,
+                    tokens_group, plan_command):
         app.cli.add_command(command)
 
 

@@ -1,0 +1,1 @@
+"""The demo city: a deterministic synthetic council area, loaded through the import code."""

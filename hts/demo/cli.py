@@ -1,0 +1,115 @@
+"""`hts demo [--seed N] [--pupils N]`: load the demo city through the import code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from hts import db
+from hts.demo.generator import DEFAULT_PUPILS, DEFAULT_SEED, MAX_PUPILS, MIN_PUPILS
+
+if TYPE_CHECKING:
+    from hts.demo.generator import DemoCity
+
+#: Problems shown when a demo file is rejected (the rest are counted).
+SHOWN_PROBLEMS = 10
+EXIT_FAILED = 1
+
+
+def _say(message: str, *, nl: bool = True) -> None:
+    click.echo(message, err=True, nl=nl)
+
+
+def _parse_today(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date: use YYYY-MM-DD, e.g. 2026-09-01",
+                                 param_hint="--today") from None
+
+
+def _load(folder: Path, city: DemoCity) -> None:
+    """Write the files into `folder` and import them in order; exits 1 on a rejected file."""
+    from hts.demo.generator import write_files
+    from hts.imports.service import run_import
+    from hts.people.geocoding import PostcodeTableGeocoder
+
+    session = db.session()
+    for kind, path in write_files(city, folder).items():
+        rows = sum(1 for _ in path.open(encoding="utf-8")) - 1
+        _say(f"Loading {kind}: {rows:,} rows ...", nl=False)
+        started = time.perf_counter()
+        try:
+            # The demo's postcodes exist only in its own table, whatever geocoder is configured.
+            report = run_import(session, kind, path, filename=path.name, dry_run=False,
+                                geocoder=PostcodeTableGeocoder(session), today=city.today)
+        except ValueError as exc:  # the import refuses to start: say why, write nothing
+            session.rollback()
+            _say(" failed.")
+            _say(f"Error: {exc}")
+            sys.exit(EXIT_FAILED)
+        except SQLAlchemyError as exc:  # e.g. a database older than the code: say so, no traceback
+            session.rollback()
+            _say(" failed.")
+            reason = str(exc.orig if isinstance(exc, DBAPIError) else exc).splitlines()[0]
+            _say(f"Error: the database refused the demo data ({reason}); nothing was written. "
+                 "Run `hts init` to bring the database up to date and try again.")
+            sys.exit(EXIT_FAILED)
+        if not report.ok:
+            session.rollback()
+            _say(" rejected.")
+            for problem in report.problems[:SHOWN_PROBLEMS]:
+                _say(f"  {path.name}: {problem.text()}")
+            if len(report.problems) > SHOWN_PROBLEMS:
+                _say(f"  ... and {len(report.problems) - SHOWN_PROBLEMS} more problems.")
+            _say("Error: the demo city did not load; nothing was written. If the database already "
+                 "holds a demo city of another --seed or --pupils, load this one into a fresh "
+                 "database (point HTS_DATABASE_URL at a new file and run `hts init` first).")
+            sys.exit(EXIT_FAILED)
+        _say(f" done in {time.perf_counter() - started:.1f} s "
+             f"({report.created:,} created, {report.updated:,} updated, {report.unchanged:,} unchanged)")
+
+
+@click.command("demo")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+              help="The same seed always builds the same city.")
+@click.option("--pupils", type=click.IntRange(MIN_PUPILS, MAX_PUPILS), default=DEFAULT_PUPILS,
+              show_default=True, help="Number of pupils; schools, operators and fleet scale with it.")
+@click.option("--keep-files", type=click.Path(file_okay=False, path_type=Path),
+              help="Also keep the generated CSV files in this folder.")
+@click.option("--today", hidden=True, help="Date the documents are dated against (YYYY-MM-DD).")
+@with_appcontext
+def demo_command(seed: int, pupils: int, keep_files: Path | None, today: str | None) -> None:
+    """Load the deterministic demo city (through the import code) and reset the demo accounts."""
+    from hts.demo.accounts import DEMO_URL, new_password, reset_demo_accounts
+    from hts.demo.generator import generate
+
+    day = _parse_today(today)
+    started = time.perf_counter()
+    city = generate(seed=seed, pupils=pupils, today=day)
+    _say(f"Built the demo city (seed {seed}): {len(city.schools):,} schools, "
+         f"{len(city.pupils):,} pupils, {len(city.operators):,} operators, "
+         f"{len(city.routes):,} routes a session, in {time.perf_counter() - started:.1f} s")
+    if keep_files is not None:
+        _load(keep_files, city)
+    else:
+        with tempfile.TemporaryDirectory(prefix="hts-demo-") as folder:
+            _load(Path(folder), city)
+    password = new_password()
+    users = reset_demo_accounts(db.session(), city.account_operator_ref, password)
+    db.session.commit()
+    _say(f"Demo city loaded in {time.perf_counter() - started:.1f} s.")
+    click.echo(f"Sign in at {DEMO_URL} with password {password} as:")
+    for user in users:
+        suffix = f" (operator {city.account_operator_ref})" if user.operator_id else ""
+        click.echo(f"  {user.role.value:<11} {user.email}{suffix}")
