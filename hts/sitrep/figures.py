@@ -162,3 +162,48 @@ def sitrep(session: Session, start: dt.date, end: dt.date, policy: Policy | None
         safeguarding_open=casework["safeguarding_open"], bus_passes_awaiting=casework["bus_passes_awaiting"],
         **compliance,
     )
+
+
+@dataclass(frozen=True)
+class DayTrend:
+    """One day's headline percentages, for the trend charts."""
+
+    day: dt.date
+    routes_scheduled: int
+    routes_delivered_pct: float | None
+    routes_on_time_pct: float | None
+    pupils_transported_pct: float | None
+    calls_answered_pct: float | None
+
+
+def daily_trend(session: Session, start: dt.date, end: dt.date) -> list[DayTrend]:
+    """Per-day percentages over a period in two grouped queries (days with runs or calls only)."""
+    delivered = Run.status.in_([s.value for s in DELIVERED])
+    runs = {
+        row[0]: row[1:]
+        for row in session.execute(
+            select(
+                Run.run_on,
+                func.count(),
+                func.coalesce(func.sum(case((delivered, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((and_(delivered, Run.on_time.is_(True)), 1), else_=0)), 0),
+                func.coalesce(func.sum(Run.pupils_expected - Run.pupils_absent), 0),
+                func.coalesce(func.sum(case((delivered, Run.pupils_transported), else_=0)), 0),
+            )
+            .where(Run.run_on.between(start, end), Run.status != RunStatus.NOT_REQUIRED.value)
+            .group_by(Run.run_on)
+        )
+    }
+    calls = {
+        row[0]: (int(row[1]), int(row[2]))
+        for row in session.execute(
+            select(CallDay.call_on, CallDay.received, CallDay.answered).where(CallDay.call_on.between(start, end))
+        )
+    }
+    trend = []
+    for day in sorted(set(runs) | set(calls)):
+        scheduled, delivered_n, on_time, needed, completed = (int(x) for x in runs.get(day, (0, 0, 0, 0, 0)))
+        received, answered = calls.get(day, (0, 0))
+        trend.append(DayTrend(day, scheduled, percent(delivered_n, scheduled), percent(on_time, delivered_n),
+                              percent(completed, needed), percent(answered, received)))
+    return trend

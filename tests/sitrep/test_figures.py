@@ -118,3 +118,23 @@ def test_compliance_figures_count_suspended_operators_and_expiring_documents(db_
     assert figures.operators_suspended == 1
     assert figures.documents_expiring_30d == 1  # the badge at 30 days; the ID badge at 31 is not counted
     assert figures.holders_not_compliant == 2  # the suspended operator and its driver
+
+
+def test_the_daily_trend_matches_each_days_own_figures(db_session):
+    route_a, route_b = factories.make_route(db_session), factories.make_route(db_session)
+    first, second = dt.date(2007, 10, 1), dt.date(2007, 10, 2)
+    add_run(db_session, route_a, day=first, on_time=True)
+    add_run(db_session, route_b, day=first, status=RunStatus.CANCELLED)
+    add_run(db_session, route_a, day=second, on_time=False, expected=2, transported=1)
+    db_session.add(CallDay(call_on=second, received=10, answered=9))
+    db_session.flush()
+    from hts.sitrep.figures import daily_trend
+
+    trend = daily_trend(db_session, first, second)
+    assert [(t.day, t.routes_scheduled, t.routes_delivered_pct, t.routes_on_time_pct, t.pupils_transported_pct,
+             t.calls_answered_pct) for t in trend] == [
+        (first, 2, 50.0, 100.0, 50.0, None),
+        (second, 1, 100.0, 0.0, 50.0, 90.0),
+    ]
+    for t in trend:
+        assert t.routes_delivered_pct == sitrep(db_session, t.day, t.day).routes_delivered_pct
