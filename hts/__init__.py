@@ -41,6 +41,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for blueprint in (people_bp, operators_bp, routing_bp, imports_bp, audit_bp):
         app.register_blueprint(blueprint)
 
+    from hts.operations.views import bp as operations_bp
+    from hts.sitrep.views import bp as sitrep_bp
+
+    app.register_blueprint(operations_bp)
+    app.register_blueprint(sitrep_bp)
+
+    from hts.routing.plan_views import bp as plans_bp
+
+    app.register_blueprint(plans_bp)
+
     from hts.api.views import bp as api_bp
     from hts.web import csrf
 

@@ -105,6 +105,13 @@ def run(job_id: str, app: Flask | None = None) -> bool:
         return True
 
 
+def run_stranded_plans() -> str:
+    """Draft plans whose worker never started or stopped."""
+    from hts.routing.worker import run_stranded
+
+    return run_stranded(db.session(), current_app.config)
+
+
 def heartbeat() -> str:
     """Nothing to do: recording the run is the heartbeat."""
     return "alive"

@@ -78,6 +78,8 @@ JOBS = (
             "Recompute days whose data arrived late"),
     JobSpec("deliver_mail", "deliver_mail", "interval", {"minutes": 5},
             "Send the outbox when SMTP is configured"),
+    JobSpec("stranded_plans", "run_stranded_plans", "interval", {"minutes": 1},
+            "Run draft plans left queued; fail plans whose worker stopped"),
     JobSpec("heartbeat", "heartbeat", "interval", {"minutes": 1},
             "Shows the scheduler is alive"),
 )
