@@ -60,8 +60,10 @@ def fit_problems(needs: RouteNeeds, *, vehicle: Vehicle | None, driver: Staff | 
     """Reasons the crew and vehicle do not fit the route, whatever their documents say."""
     reasons: list[str] = []
     if vehicle is not None:
-        if vehicle.seats < needs.walk_on:
-            reasons.append(f"vehicle {vehicle.registration} has {vehicle.seats} seats; the route needs {needs.walk_on}")
+        seats_needed = needs.walk_on + (1 if pa is not None else 0)  # the PA sits in a seat too
+        if vehicle.seats < seats_needed:
+            reasons.append(f"vehicle {vehicle.registration} has {vehicle.seats} seats; the route needs "
+                           f"{seats_needed}{' (with the PA)' if pa is not None else ''}")
         if vehicle.wheelchair_spaces < needs.wheelchairs:
             reasons.append(f"vehicle {vehicle.registration} has {vehicle.wheelchair_spaces} wheelchair spaces; "
                            f"the route needs {needs.wheelchairs}")

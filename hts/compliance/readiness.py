@@ -68,7 +68,8 @@ def route_readiness(route: Route, verdicts: dict[tuple[str, str], HolderVerdict]
             missing.append(f"{label} {ref} not compliant: " + "; ".join(verdict.verdict.reasons))
     if route.vehicle is not None:
         wheelchairs = sum(1 for p in route.pupils if p.wheelchair)
-        if route.vehicle.wheelchair_spaces < wheelchairs or route.vehicle.seats < len(route.pupils) - wheelchairs:
+        seats_needed = len(route.pupils) - wheelchairs + (1 if route.pa is not None else 0)  # the PA's seat
+        if route.vehicle.wheelchair_spaces < wheelchairs or route.vehicle.seats < seats_needed:
             missing.append(f"vehicle {route.vehicle.registration} too small for the route's pupils")
     return RouteReadiness(route.route_code, str(route.session), route.school.name,
                           route.operator.operator_ref if route.operator else None, tuple(missing))

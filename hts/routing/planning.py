@@ -159,7 +159,11 @@ def build_problem(session: Session, *, session_name: str, weekday: int, school_u
         available = setting.available if setting.available is not None else max(1, len(requests))
         for has_pa in (False, True):
             price = setting.daily_price_pence + (int(config["PLAN_PA_DAILY_COST_PENCE"]) if has_pa else 0)
-            types.append(p.VehicleType(setting.name + ("+pa" if has_pa else ""), setting.seats,
+            # A passenger assistant sits in one of the vehicle's seats.
+            seats = setting.seats - 1 if has_pa else setting.seats
+            if has_pa and seats <= 0 and setting.wheelchair_spaces <= 0:
+                continue
+            types.append(p.VehicleType(setting.name + ("+pa" if has_pa else ""), max(0, seats),
                                        setting.wheelchair_spaces, price, available, has_pa))
             index.vehicle_types.append((setting, has_pa))
     problem = p.make_problem(

@@ -122,3 +122,17 @@ def test_the_cli_names_an_unknown_reference_with_exit_code_2(cli, db_session):
     result = cli("routes", "assign", "AM-CLI-2", "--vehicle", "NO SUCH")
     assert result.exit_code == 2
     assert "no vehicle 'NO SUCH'" in result.output
+
+
+def test_a_passenger_assistant_takes_one_of_the_seats(db_session):
+    operator = compliant_operator(db_session)
+    pupils = [factories.make_pupil(db_session, passenger_assistant=(i == 0)) for i in range(4)]
+    school = pupils[0].school
+    for p in pupils[1:]:
+        p.school = school
+    route = factories.make_route(db_session, school=school, pupils=pupils)
+    car = compliant_vehicle(db_session, operator, seats=4)
+    pa = compliant_staff(db_session, operator, role=StaffRole.PASSENGER_ASSISTANT)
+    with pytest.raises(AssignmentRefused) as refused:
+        assign(db_session, route, today=TODAY, policy=Policy(), operator=operator, vehicle=car, pa=pa)
+    assert refused.value.reasons == [f"vehicle {car.registration} has 4 seats; the route needs 5 (with the PA)"]
