@@ -1,10 +1,43 @@
-"""Web plumbing shared by every blueprint: templates, CSRF, headers, errors, home, health."""
+"""Web plumbing shared by every blueprint: templates, CSRF, headers, errors, home, health.
+
+Who may open which page (the role sets below; every view declares one of them):
+
+=====================  =====  =======  ==========  =======  ==========  ========
+Pages                  admin  planner  compliance  manager  operations  operator
+=====================  =====  =======  ==========  =======  ==========  ========
+Home                   yes    yes      yes         yes      yes         yes
+Schools                yes    yes      -           yes      yes         -
+Pupils                 yes    yes      -           -        yes         -
+Routes                 yes    yes      yes         yes      yes         own
+Operators (list)       yes    yes      yes         yes      yes         -
+Operator (detail)      yes    yes      yes         yes      yes         own
+Staff, vehicles        yes    yes      yes         -        yes         own
+Documents              yes    -        yes         -        -           own
+Import                 yes    yes      yes         -        yes         -
+Control room (runs)    yes    view     -           view     yes         -
+Casework               yes    -        -           view     yes         -
+SITREP                 yes    yes      yes         yes      yes         -
+Compliance             yes    assign   yes         view     -           own
+Users, audit log       yes    -        -           -        -           -
+=====================  =====  =======  ==========  =======  ==========  ========
+
+- Children's personal data (pupil pages; pupil names and pickup locations on a route, which
+  are home addresses) only for PUPIL_DATA_ROLES (admin, planner, operations). Other roles see
+  a route's stops as times and pupil counts.
+- An operator user sees only its own operator: lists are filtered in SQL and another
+  operator's record opened by id is a 404, so ids reveal nothing.
+- A record's change history (actor emails, before/after values) is for council staff only.
+- Staff dates of birth and the document lists on operator, staff and vehicle pages follow the
+  Documents row: compliance work, not planning.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -23,7 +56,16 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from sqlalchemy import Select, func, select, text
 
 from hts import db, weekdays
-from hts.auth.access import ALL_ROLES, public, roles_required
+from hts.auth.access import (
+    ALL_ROLES,
+    COUNCIL_ROLES,
+    PUBLIC,
+    PUPIL_DATA_ROLES,
+    allowed_roles,
+    can_see_pupils,
+    public,
+    roles_required,
+)
 from hts.auth.models import Role
 
 csrf = CSRFProtect()
@@ -43,18 +85,38 @@ def _roles(*roles: Role) -> frozenset[Role]:
     return frozenset(roles)
 
 
+#: Role sets of the access matrix in the module docstring.
+SCHOOL_ROLES = _roles(Role.ADMIN, Role.PLANNER, Role.OPERATIONS, Role.MANAGER)
+PUPIL_ROLES = PUPIL_DATA_ROLES
+ROUTE_ROLES = frozenset(ALL_ROLES)
+OPERATOR_LIST_ROLES = _roles(Role.ADMIN, Role.PLANNER, Role.COMPLIANCE, Role.MANAGER, Role.OPERATIONS)
+OPERATOR_PAGE_ROLES = OPERATOR_LIST_ROLES | {Role.OPERATOR}
+FLEET_ROLES = _roles(Role.ADMIN, Role.COMPLIANCE, Role.OPERATOR, Role.PLANNER, Role.OPERATIONS)
+DOCUMENT_ROLES = _roles(Role.ADMIN, Role.COMPLIANCE, Role.OPERATOR)
+IMPORT_ROLES = _roles(Role.ADMIN, Role.PLANNER, Role.COMPLIANCE, Role.OPERATIONS)
+ADMIN_ROLES = _roles(Role.ADMIN)
+HISTORY_ROLES = COUNCIL_ROLES
+#: The control room's runs (operations and admin record; planners and managers look) and the SITREP.
+CONTROL_ROOM_ROLES = _roles(Role.ADMIN, Role.OPERATIONS, Role.PLANNER, Role.MANAGER)
+SITREP_ROLES = COUNCIL_ROLES
+#: The compliance dashboard (managers look); an operator sees its own compliance instead.
+COMPLIANCE_ROLES = _roles(Role.ADMIN, Role.COMPLIANCE, Role.MANAGER)
+OPERATOR_ROLES = _roles(Role.OPERATOR)
+PLAN_ROLES = _roles(Role.ADMIN, Role.PLANNER, Role.MANAGER)
+
 NAVIGATION = (
     NavItem("Home", "web.home", frozenset(ALL_ROLES)),
-    NavItem("Schools", "people.schools", _roles(Role.ADMIN, Role.PLANNER, Role.OPERATIONS, Role.MANAGER)),
-    NavItem("Pupils", "people.pupils", _roles(Role.ADMIN, Role.PLANNER, Role.OPERATIONS)),
-    NavItem("Routes", "routing.routes", frozenset(ALL_ROLES)),
-    NavItem("Operators", "operators.operators", _roles(Role.ADMIN, Role.PLANNER, Role.COMPLIANCE, Role.MANAGER, Role.OPERATIONS)),
-    NavItem("Staff", "operators.staff_list", _roles(Role.ADMIN, Role.COMPLIANCE, Role.OPERATOR, Role.PLANNER, Role.OPERATIONS)),
-    NavItem("Vehicles", "operators.vehicles", _roles(Role.ADMIN, Role.COMPLIANCE, Role.OPERATOR, Role.PLANNER, Role.OPERATIONS)),
-    NavItem("Documents", "operators.documents", _roles(Role.ADMIN, Role.COMPLIANCE, Role.OPERATOR)),
-    NavItem("Import", "imports.upload", _roles(Role.ADMIN, Role.PLANNER, Role.COMPLIANCE)),
-    NavItem("Users", "auth.users", _roles(Role.ADMIN)),
-    NavItem("Audit log", "audit.entries", _roles(Role.ADMIN)),
+    NavItem("Schools", "people.schools", SCHOOL_ROLES),
+    NavItem("Pupils", "people.pupils", PUPIL_ROLES),
+    NavItem("Routes", "routing.routes", ROUTE_ROLES),
+    NavItem("Plans", "plans.plans", PLAN_ROLES),
+    NavItem("Operators", "operators.operators", OPERATOR_LIST_ROLES),
+    NavItem("Staff", "operators.staff_list", FLEET_ROLES),
+    NavItem("Vehicles", "operators.vehicles", FLEET_ROLES),
+    NavItem("Documents", "operators.documents", DOCUMENT_ROLES),
+    NavItem("Import", "imports.upload", IMPORT_ROLES),
+    NavItem("Users", "auth.users", ADMIN_ROLES),
+    NavItem("Audit log", "audit.entries", ADMIN_ROLES),
 )
 
 
@@ -63,16 +125,27 @@ def navigation() -> list[dict[str, Any]]:
     if not current_user.is_authenticated:
         return []
     here = request.endpoint or ""
+    sections = [item.endpoint.split(".")[0] for item in NAVIGATION]
     items = []
     for item in NAVIGATION:
         if current_user.role not in item.roles or item.endpoint not in current_app.view_functions:
             continue
         section = item.endpoint.split(".")[0]
-        active = here == item.endpoint or (
-            section not in ("web", "operators") and here.split(".")[0] == section
+        # A detail page belongs to its list ("people.pupil" to "people.pupils"); a blueprint
+        # with a single navigation item owns all of its pages.
+        active = _stem(here) == _stem(item.endpoint) or (
+            section != "web" and sections.count(section) == 1 and here.split(".")[0] == section
         )
-        items.append({"text": item.label, "href": url_for(item.endpoint), "active": active})
+        items.append(
+            {"text": item.label, "href": url_for(item.endpoint), "active": active,
+             "current": here == item.endpoint}
+        )
     return items
+
+
+def _stem(endpoint: str) -> str:
+    """An endpoint without its list suffix: 'operators.staff_list' and 'operators.staff' match."""
+    return endpoint.removesuffix("_list").removesuffix("s")
 
 
 @dataclass
@@ -132,6 +205,38 @@ def paginate(query: Select[Any]) -> Page:
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
+def search_text() -> str:
+    """The list search from the query string (`q`), trimmed and bounded."""
+    return request.args.get("q", "").strip()[:100]
+
+
+def contains(term: str) -> str:
+    """A LIKE pattern matching `term` anywhere, with LIKE's wildcards taken literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def int_arg(name: str) -> int | None:
+    """A whole-number filter from the query string, or None when absent or not a number."""
+    try:
+        return int(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def local_today() -> dt.date:
+    """Today's date in England, where school days and document expiry are counted."""
+    return dt.datetime.now(ZoneInfo("Europe/London")).date()
+
+
+def can_open(endpoint: str) -> bool:
+    """Whether the current user's role may open an endpoint (for links in templates)."""
+    roles = allowed_roles(endpoint)
+    if roles == PUBLIC:
+        return True
+    return bool(current_user.is_authenticated and roles and current_user.role in roles)
+
+
 def _security_headers(response: Response) -> Response:
     from flask import current_app
 
@@ -174,7 +279,9 @@ def init_app(app: Flask) -> None:
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     )
-    app.jinja_env.globals.update(navigation=navigation, weekdays=weekdays)
+    app.jinja_env.globals.update(
+        navigation=navigation, weekdays=weekdays, can_open=can_open, can_see_pupils=can_see_pupils
+    )
     app.jinja_env.filters["hhmm"] = lambda t: t.strftime("%H:%M") if t else ""
     app.jinja_env.filters["ukdate"] = lambda d: d.strftime("%-d %b %Y") if d else ""
     app.jinja_env.filters["pounds"] = lambda pence: f"£{pence / 100:,.2f}"
@@ -236,10 +343,14 @@ def home_counts() -> list[tuple[str, int, str]]:
         if item is None or current_user.role not in item.roles or endpoint not in current_app.view_functions:
             continue
         query = select(func.count()).select_from(model)
-        if scope is not None:
-            if model is Document:
-                continue
+        if scope is not None and model is Document:
+            from hts.operators.views import scoped_documents
+
+            query = scoped_documents(select(func.count(Document.id)), scope)
+        elif scope is not None:
             query = query.where(model.operator_id == scope)  # type: ignore[attr-defined]
+        if model is Route:
+            query = query.where(Route.withdrawn_on.is_(None))  # the published network only
         counts.append((label, db.session.scalar(query) or 0, endpoint))
     return counts
 

@@ -7,20 +7,32 @@ leading quote, which the reader strips again.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from hts import weekdays
 from hts.imports.fields import number_text, pence_to_pounds
 from hts.imports.service import kind_spec
+from hts.operations.models import (
+    DELIVERED,
+    BusPassApplication,
+    CallDay,
+    Complaint,
+    Run,
+    RunStatus,
+    SafeguardingCase,
+    SchoolClosure,
+    SchoolTerm,
+)
 from hts.operators.models import Document, Operator, Staff, Vehicle
 from hts.people.models import Postcode, Pupil, School
-from hts.routing.models import Route, RouteStop
+from hts.routing.models import PupilIncompatibility, Route, RouteStop
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -114,9 +126,99 @@ def _postcodes(session: Session) -> Iterator[list[Any]]:
         yield [p.pcds, number_text(p.latitude), number_text(p.longitude)]
 
 
+def _school_urns(session: Session) -> dict[int | None, str]:
+    urns: dict[int | None, str] = {None: ""}
+    urns.update((id_, urn) for id_, urn in session.execute(select(School.id, School.urn)))
+    return urns
+
+
+def _follows(last: dt.date, day: dt.date) -> bool:
+    # The next day, or Monday after Friday: a closure over a weekend is one range.
+    return (day - last).days == 1 or (last.weekday() == 4 and (day - last).days == 3)
+
+
+def _calendar(session: Session) -> Iterator[list[Any]]:
+    urns = _school_urns(session)
+    rows: list[list[Any]] = [[urns[t.school_id], "term", t.starts_on, t.ends_on, t.name]
+                             for t in session.scalars(select(SchoolTerm))]
+    ranges: dict[tuple[int | None, str], list[list[Any]]] = {}
+    closures = sorted(session.execute(select(SchoolClosure.school_id, SchoolClosure.kind,
+                                             SchoolClosure.closed_on, SchoolClosure.reason)),
+                      key=lambda c: (urns[c.school_id], str(c.kind), c.closed_on))
+    for school_id, kind, day, reason in closures:
+        group = ranges.setdefault((school_id, str(kind)), [])
+        if group and group[-1][4] == reason and _follows(group[-1][3], day):
+            group[-1][3] = day
+        else:
+            group.append([urns[school_id], str(kind), day, day, reason])
+    rows += [row for group in ranges.values() for row in group]
+    order = {"term": 0, "inset": 1, "closure": 2}
+    for row in sorted(rows, key=lambda r: (r[0], order[r[1]], r[2])):
+        yield [row[0], row[1], _date(row[2]), _date(row[3]), row[4]]
+
+
+def _incompatibilities(session: Session) -> Iterator[list[Any]]:
+    first, other = aliased(Pupil), aliased(Pupil)
+    query = (select(first.pupil_ref, other.pupil_ref, PupilIncompatibility.reason)
+             .join(first, first.id == PupilIncompatibility.pupil_id)
+             .join(other, other.id == PupilIncompatibility.other_pupil_id)
+             .order_by(first.pupil_ref, other.pupil_ref))
+    for row in session.execute(query):
+        yield list(row)
+
+
+#: A run's status as a daily return writes it; runs without an outcome yet are not exported.
+_RETURN_STATUS = {**{s: "delivered" for s in DELIVERED}, RunStatus.CANCELLED: "cancelled",
+                  RunStatus.NOT_REQUIRED: "not_required"}
+
+
+def _runs(session: Session) -> Iterator[list[Any]]:
+    query = (select(Run.run_on, Route.route_code, Run.session, Run.status, Run.arrived_at_school,
+                    Run.pupils_expected, Run.pupils_absent, Run.pupils_transported)
+             .join(Route, Route.id == Run.route_id)
+             .where(Run.status.in_(list(_RETURN_STATUS)))
+             .order_by(Run.run_on, Route.route_code))
+    for day, code, session_name, status, arrived, expected, absent, transported in session.execute(query):
+        yield [_date(day), code, session_name, _RETURN_STATUS[RunStatus(status)],
+               f"{arrived:%H:%M}" if arrived else "", expected, absent, transported]
+
+
+def _calls(session: Session) -> Iterator[list[Any]]:
+    for c in session.scalars(select(CallDay).order_by(CallDay.call_on)):
+        yield [_date(c.call_on), c.received, c.answered]
+
+
+def _complaints(session: Session) -> Iterator[list[Any]]:
+    query = (select(Complaint, Operator.operator_ref, Route.route_code)
+             .outerjoin(Operator, Operator.id == Complaint.operator_id)
+             .outerjoin(Route, Route.id == Complaint.route_id)
+             .order_by(Complaint.reference))
+    for c, operator_ref, route_code in session.execute(query):
+        yield [c.reference, _date(c.received_on), c.category, operator_ref or "", route_code or "",
+               _date(c.response_due_on), _date(c.closed_on)]
+
+
+def _safeguarding(session: Session) -> Iterator[list[Any]]:
+    query = (select(SafeguardingCase, Route.route_code, Staff.staff_ref, Pupil.pupil_ref)
+             .outerjoin(Route, Route.id == SafeguardingCase.route_id)
+             .outerjoin(Staff, Staff.id == SafeguardingCase.staff_id)
+             .outerjoin(Pupil, Pupil.id == SafeguardingCase.pupil_id)
+             .order_by(SafeguardingCase.reference))
+    for c, route_code, staff_ref, pupil_ref in session.execute(query):
+        yield [c.reference, _date(c.opened_on), c.category, route_code or "", staff_ref or "",
+               pupil_ref or "", _date(c.closed_on)]
+
+
+def _bus_passes(session: Session) -> Iterator[list[Any]]:
+    for a in session.scalars(select(BusPassApplication).order_by(BusPassApplication.reference)):
+        yield [a.reference, _date(a.received_on), _date(a.assessed_on)]
+
+
 _ROWS = {
     "schools": _schools, "pupils": _pupils, "operators": _operators, "staff": _staff,
     "vehicles": _vehicles, "documents": _documents, "routes": _routes, "postcodes": _postcodes,
+    "calendar": _calendar, "incompatibilities": _incompatibilities, "runs": _runs, "calls": _calls,
+    "complaints": _complaints, "safeguarding": _safeguarding, "bus_passes": _bus_passes,
 }
 
 

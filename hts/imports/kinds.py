@@ -179,7 +179,7 @@ DOCUMENTS = Kind(
            "allowed per holder: " + "; ".join(
                f"{holder}: {', '.join(sorted(types))}" for holder, types in DOCUMENT_HOLDERS.items())),
         _c("reference", True, "text", "for dbs_enhanced, the 12-digit certificate number"),
-        _c("issued_on", False, DATE, "for dbs_update_check, the date of the check (required)"),
+        _c("issued_on", False, DATE, "for dbs_update_check, the date of the check (required; part of the key)"),
         _c("expires_on", False, DATE, "on or after issued_on"),
         _c("status", False, " | ".join(DOCUMENT_STATUSES) + " (blank: verified); for "
            "dbs_update_check the result code: " + " | ".join(DBS_RESULT_CODES)),
@@ -231,7 +231,118 @@ POSTCODES = Kind(
     ),
 )
 
+CALENDAR = Kind(
+    "calendar", "School calendar", ("school_urn", "kind", "starts_on"),
+    (
+        _c("school_urn", False, "text; blank: every school", "a school already imported"),
+        _c("kind", True, "term | inset | closure"),
+        _c("starts_on", True, DATE),
+        _c("ends_on", False, DATE + "; blank: the same as starts_on", "on or after starts_on"),
+        _c("name_or_reason", True, "text", "the term's name, or why the school is shut"),
+    ),
+    (
+        ("", "term", "2026-09-03", "2026-10-23", "Autumn 1"),
+        ("", "term", "2026-11-02", "2026-12-18", "Autumn 2"),
+        ("103456", "inset", "2026-09-03", "2026-09-04", "staff training"),
+        ("103999", "closure", "2026-11-27", "", "heating failure"),
+    ),
+)
+
+INCOMPATIBILITIES = Kind(
+    "incompatibilities", "Incompatible pupils", ("pupil_ref", "other_pupil_ref"),
+    (
+        _c("pupil_ref", True, "text", "a pupil already imported"),
+        _c("other_pupil_ref", True, "text", "another pupil already imported"),
+        _c("reason", True, "text", "why they must not travel together (kept from the crew)"),
+    ),
+    (
+        ("P000101", "P000102", "safeguarding: keep apart"),
+    ),
+)
+
+RUNS = Kind(
+    "runs", "Daily returns (runs)", ("route_code", "date"),
+    (
+        _c("date", True, DATE, "the day of the run"),
+        _c("route_code", True, "text", "a route already imported, running on that weekday"),
+        _c("session", True, "am | pm", "the route's session"),
+        _c("status", True, "delivered | cancelled | not_required"),
+        _c("arrival_time", False, TIME, "arrival at school; required when delivered, blank "
+           "otherwise"),
+        _c("pupils_expected", True, "whole number, 0 or more"),
+        _c("pupils_absent", False, "whole number, 0 or more; blank: 0", "at most pupils_expected"),
+        _c("pupils_transported", False, "whole number, 0 or more; blank: expected less absent when "
+           "delivered, 0 otherwise", "at most pupils_expected less pupils_absent; 0 unless delivered"),
+    ),
+    (
+        ("2026-09-09", "R-103456-AM1", "am", "delivered", "08:41", "1", "0", "1"),
+        ("2026-09-09", "R-103999-PM1", "pm", "cancelled", "", "1", "0", "0"),
+        ("08/09/2026", "R-103999-PM1", "pm", "not_required", "", "1", "1", "0"),
+    ),
+)
+
+CALLS = Kind(
+    "calls", "Calls", ("date",),
+    (
+        _c("date", True, DATE, "not in the future"),
+        _c("received", True, "whole number, 0 or more", "calls to the transport line that day"),
+        _c("answered", True, "whole number, 0 or more", "at most received"),
+    ),
+    (
+        ("2026-09-07", "131", "122"),
+        ("2026-09-08", "118", "109"),
+    ),
+)
+
+COMPLAINTS = Kind(
+    "complaints", "Complaints", ("reference",),
+    (
+        _c("reference", True, "text"),
+        _c("received", True, DATE, "not in the future"),
+        _c("category", True, "text", "e.g. lateness, driver conduct"),
+        _c("operator_ref", False, "text", "the operator complained about"),
+        _c("route_code", False, "text", "the route complained about"),
+        _c("response_due", True, DATE, "on or after received"),
+        _c("closed", False, DATE, "on or after received, not in the future; blank: open"),
+    ),
+    (
+        ("C-2026-0001", "2026-09-08", "lateness", "OP001", "R-103456-AM1", "2026-09-22", "2026-09-15"),
+        ("C-2026-0002", "10/09/2026", "driver conduct", "", "", "24/09/2026", ""),
+    ),
+)
+
+SAFEGUARDING = Kind(
+    "safeguarding", "Safeguarding cases", ("reference",),
+    (
+        _c("reference", True, "text"),
+        _c("opened", True, DATE, "not in the future"),
+        _c("category", True, "text"),
+        _c("route_code", False, "text", "the route concerned"),
+        _c("staff_ref", False, "text", "the member of staff concerned"),
+        _c("pupil_ref", False, "text", "the pupil concerned"),
+        _c("closed", False, DATE, "on or after opened, not in the future; blank: open"),
+    ),
+    (
+        ("SG-2026-001", "2026-09-09", "conduct of staff", "R-103999-PM1", "S0002", "P000102", ""),
+    ),
+)
+
+BUS_PASSES = Kind(
+    "bus_passes", "Bus pass applications", ("reference",),
+    (
+        _c("reference", True, "text"),
+        _c("received", True, DATE, "not in the future"),
+        _c("assessed", False, DATE, "on or after received, not in the future; blank: awaiting "
+           "assessment"),
+    ),
+    (
+        ("BP-2026-1001", "2026-09-01", "2026-09-10"),
+        ("BP-2026-1002", "2026-09-04", ""),
+    ),
+)
+
 KINDS: dict[str, Kind] = {
     kind.name: kind
-    for kind in (SCHOOLS, PUPILS, OPERATORS, STAFF, VEHICLES, DOCUMENTS, ROUTES, POSTCODES)
+    for kind in (SCHOOLS, PUPILS, OPERATORS, STAFF, VEHICLES, DOCUMENTS, ROUTES, POSTCODES, CALENDAR,
+                 INCOMPATIBILITIES, RUNS, CALLS, COMPLAINTS, SAFEGUARDING, BUS_PASSES)
 }

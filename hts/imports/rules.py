@@ -52,6 +52,16 @@ class VehicleRef:
     wheelchair_spaces: int
 
 
+@dataclass(frozen=True)
+class RouteRef:
+    """What the rules need to know about an existing route."""
+
+    id: int
+    session: str
+    days: int
+    withdrawn_on: dt.date | None
+
+
 @dataclass
 class Lookups:
     """Existing references by their keys, loaded by the service before any row is read."""
@@ -60,7 +70,11 @@ class Lookups:
     operator_ids: dict[str, int] = field(default_factory=dict)
     staff: dict[str, StaffRef] = field(default_factory=dict)
     vehicles: dict[str, VehicleRef] = field(default_factory=dict)
+    routes: dict[str, RouteRef] = field(default_factory=dict)
+    pupil_ids: dict[str, int] = field(default_factory=dict)
     today: dt.date = field(default_factory=dt.date.today)
+    #: Minutes after the due time that still count as on time (HTS_ON_TIME_TOLERANCE_MINUTES).
+    on_time_tolerance_minutes: int = 0
 
 
 @dataclass
@@ -257,7 +271,20 @@ def parse_document(cells: Cells, lookups: Lookups, geocoder: Geocoder | None) ->
                                   vehicle_id=None, document_type=document_type, reference=reference,
                                   issued_on=issued, expires_on=expires, status=status)
     values[f"{'staff' if holder_type == 'staff' else holder_type}_id"] = holder_id
-    return Record(cells.line, (holder_type, holder_ref, document_type, reference), values)
+    return Record(cells.line, document_key(holder_type, holder_ref, document_type, reference, issued),
+                  values)
+
+
+def document_key(holder_type: str, holder: Any, document_type: str, reference: str,
+                 issued_on: dt.date | None) -> tuple[Any, ...]:
+    """A document's upsert key: holder, type and reference, plus the date for Update Service checks.
+
+    The DBS Update Service is asked about the same certificate again and again, and each answer
+    is a document of its own (as `hts.compliance.dbs` stores them), so the day of the check is
+    part of the key for `dbs_update_check`.
+    """
+    key: tuple[Any, ...] = (str(holder_type), holder, document_type, reference)
+    return key + (issued_on,) if document_type == "dbs_update_check" else key
 
 
 def _document_status(cells: Cells, document_type: str | None, issued: dt.date | None) -> str | None:

@@ -16,7 +16,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from hts.imports import fields
+from hts.imports import daily_rules, daily_writers, fields
 from hts.imports.cells import Cells
 from hts.imports.kinds import KINDS, Kind
 from hts.imports.reader import ImportFileError, Row, check_headers, read_table
@@ -28,7 +28,15 @@ from hts.imports.route_rules import (
     parse_route,
     pupil_clashes,
 )
-from hts.imports.rules import PARSERS, Lookups, Record, StaffRef, VehicleRef, duplicate_keys
+from hts.imports.rules import (
+    PARSERS,
+    Lookups,
+    Record,
+    RouteRef,
+    StaffRef,
+    VehicleRef,
+    duplicate_keys,
+)
 from hts.imports.writers import WRITERS, chunks, write_routes
 from hts.operators.models import Operator, Staff, Vehicle
 from hts.people.geocoding import Geocoder, geocoder_for
@@ -36,6 +44,10 @@ from hts.people.models import Pupil, School
 from hts.routing.matrix import default_provider
 from hts.routing.models import Route, RouteStop, route_stop_pupil
 from hts.routing.timing import TimingSettings
+
+#: Every kind's row rules and writer but routes' (whose rules need more than a row and lookups).
+_PARSERS = {**PARSERS, **daily_rules.PARSERS}
+_WRITERS = {**WRITERS, **daily_writers.WRITERS}
 
 #: The postcode columns to geocode when the location columns beside them are blank.
 _GEOCODED = {
@@ -94,7 +106,7 @@ def run_import(session: Session, kind: str, path_or_stream: str | Path | IO[byte
         if kind == "routes":
             write_routes(session, records, report, _pupils_by_id(session, records))
         else:
-            WRITERS[kind](session, records, report)
+            _WRITERS[kind](session, records, report)
         session.flush()
     except BaseException:
         savepoint.rollback()
@@ -141,15 +153,18 @@ def _validate(session: Session, spec: Kind, rows: list[Row], report: ImportRepor
         report.problems.extend(duplicate_keys(records, spec.key[0]))
         report.problems.extend(pupil_clashes(records, lookups))
         return records
-    lookups = _lookups(session, spec.name, today)
-    parse = PARSERS[spec.name]
+    lookups = _lookups(session, spec.name, today, config)
+    parse = _PARSERS[spec.name]
     for row in rows:
         cells = Cells(row)
         record = parse(cells, lookups, geocoder)
         report.problems.extend(cells.problems)
         if record is not None:
             records.append(record)
-    report.problems.extend(duplicate_keys(records, spec.key[-1] if spec.name == "documents" else spec.key[0]))
+    # A key of several columns is reported at its last column (a document's reference, a day).
+    report.problems.extend(duplicate_keys(records, spec.key[-1]))
+    if spec.name in daily_rules.FILE_CHECKS:
+        report.problems.extend(daily_rules.FILE_CHECKS[spec.name](records))
     return records
 
 
@@ -168,15 +183,23 @@ def _operator_ids(session: Session) -> dict[str, int]:
     return {ref: id_ for ref, id_ in session.execute(select(Operator.operator_ref, Operator.id))}
 
 
-def _lookups(session: Session, kind: str, today: dt.date) -> Lookups:
-    lookups = Lookups(today=today)
-    if kind == "pupils":
+def _lookups(session: Session, kind: str, today: dt.date, config: Mapping[str, Any]) -> Lookups:
+    lookups = Lookups(today=today,
+                      on_time_tolerance_minutes=int(config.get("ON_TIME_TOLERANCE_MINUTES", 0)))
+    if kind in ("pupils", "calendar"):
         lookups.school_ids = {urn: id_ for urn, id_ in session.execute(select(School.urn, School.id))}
-    if kind in ("staff", "vehicles", "documents"):
+    if kind in ("staff", "vehicles", "documents", "complaints"):
         lookups.operator_ids = _operator_ids(session)
-    if kind == "documents":
+    if kind in ("documents", "safeguarding"):
         lookups.staff = _staff(session)
+    if kind == "documents":
         lookups.vehicles = _vehicles(session)
+    if kind in ("runs", "complaints", "safeguarding"):
+        lookups.routes = {row.route_code: RouteRef(row.id, str(row.session), row.days, row.withdrawn_on)
+                          for row in session.execute(select(Route.route_code, Route.id, Route.session,
+                                                            Route.days, Route.withdrawn_on))}
+    if kind in ("safeguarding", "incompatibilities"):
+        lookups.pupil_ids = {ref: id_ for ref, id_ in session.execute(select(Pupil.pupil_ref, Pupil.id))}
     return lookups
 
 

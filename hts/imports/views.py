@@ -17,13 +17,15 @@ from hts.imports.service import run_import
 
 bp = Blueprint("imports", __name__, template_folder="templates")
 
-IMPORT_ROLES = (Role.ADMIN, Role.PLANNER, Role.COMPLIANCE)
+IMPORT_ROLES = (Role.ADMIN, Role.PLANNER, Role.COMPLIANCE, Role.OPERATIONS)
 
-#: Which kinds each role may import: planners keep pupils and routes, compliance the supply side.
+#: Which kinds each role may import: planners keep pupils, routes and the calendar, compliance
+#: the supply side, operations the day's returns, calls and cases.
 KINDS_BY_ROLE: dict[Role, tuple[str, ...]] = {
     Role.ADMIN: tuple(KINDS),
-    Role.PLANNER: ("schools", "pupils", "routes", "postcodes"),
+    Role.PLANNER: ("schools", "pupils", "routes", "postcodes", "calendar", "incompatibilities"),
     Role.COMPLIANCE: ("operators", "staff", "vehicles", "documents"),
+    Role.OPERATIONS: ("runs", "calls", "complaints", "safeguarding", "bus_passes"),
 }
 
 

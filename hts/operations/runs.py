@@ -42,7 +42,8 @@ class GenerationReport:
     left_alone: int = 0
 
 
-def _absences(session: Session, day: dt.date) -> dict[int, set[str]]:
+def absences(session: Session, day: dt.date) -> dict[int, set[str]]:
+    """Pupil id -> the sessions ('am', 'pm') they are recorded absent on `day`."""
     absent: dict[int, set[str]] = {}
     for pupil_id, session_name in session.execute(
         select(PupilAbsence.pupil_id, PupilAbsence.session).where(PupilAbsence.absent_on == day)
@@ -60,52 +61,72 @@ def generate_runs(session: Session, day: dt.date) -> GenerationReport:
         .order_by(Route.route_code)
     ))
     calendar = load_calendar(session)
-    absent = _absences(session, day)
+    absent = absences(session, day)
     existing = {run.route_id: run for run in session.scalars(
         select(Run).where(Run.run_on == day).options(selectinload(Run.pupils)))}
     for route in routes:
         if not weekdays.includes(route.days, day):
             continue
         run = existing.get(route.id)
-        if run is not None and run.status not in (RunStatus.SCHEDULED, RunStatus.NOT_REQUIRED):
+        if run is not None and not is_unstarted(run):
             report.left_alone += 1
             continue
-        school = route.school
-        closed = calendar.closed_reason(school.id, day)
-        session_name = str(route.session)
-        travelling = [p for p in route.pupils if weekdays.includes(p.travel_days, day)]
+        closed = calendar.closed_reason(route.school_id, day)
         if run is None:
-            run = Run(route=route, run_on=day, session=session_name, school_id=school.id)
+            run = new_run(route, day)
             session.add(run)
             report.created += 1
         else:
             report.updated += 1
-        run.route_version = route.version
-        run.operator_id, run.vehicle_id = route.operator_id, route.vehicle_id
-        run.driver_id, run.pa_id = route.driver_id, route.pa_id
-        run.due_at_school = school.start_time if session_name == "am" else school.finish_time
-        wanted = {p.id: i for i, p in enumerate(travelling)}
-        run.pupils = [rp for rp in run.pupils if rp.pupil_id in wanted]
-        have = {rp.pupil_id for rp in run.pupils}
-        for pupil in travelling:
-            if pupil.id not in have:
-                run.pupils.append(RunPupil(pupil_id=pupil.id, sequence=wanted[pupil.id]))
-        for rp in run.pupils:
-            rp.sequence = wanted[rp.pupil_id]
-            rp.status = RunPupilStatus.ABSENT if session_name in absent.get(rp.pupil_id, set()) \
-                else RunPupilStatus.EXPECTED
-        run.pupils_expected = len(run.pupils)
-        run.pupils_absent = sum(1 for rp in run.pupils if rp.status == RunPupilStatus.ABSENT)
+        plan_run(run, route, day, absent)
         if closed:
             run.status, run.reason = RunStatus.NOT_REQUIRED, closed
             report.not_required += 1
-        elif not travelling or run.pupils_absent == run.pupils_expected:
+        elif run.pupils_expected == 0 or run.pupils_absent == run.pupils_expected:
             run.status, run.reason = RunStatus.NOT_REQUIRED, "no pupils travelling"
             report.not_required += 1
         else:
             run.status, run.reason = RunStatus.SCHEDULED, None
     session.flush()
     return report
+
+
+def is_unstarted(run: Run) -> bool:
+    """Whether nothing has happened on the run yet, so its route may still reshape it."""
+    return run.status in (RunStatus.SCHEDULED, RunStatus.NOT_REQUIRED)
+
+
+def new_run(route: Route, day: dt.date) -> Run:
+    """An empty run of a route on a day (not added to the session); `plan_run` fills it in."""
+    return Run(route=route, run_on=day, session=str(route.session), school_id=route.school_id)
+
+
+def plan_run(run: Run, route: Route, day: dt.date, absent: dict[int, set[str]]) -> None:
+    """Copy the route's version, school, crew and due time onto the run, with the pupils travelling.
+
+    `absent` is pupil id -> the sessions they are absent that day (see `absences`). The run's
+    status is left to the caller: generation derives it from the calendar, an import from the file.
+    """
+    school = route.school
+    session_name = str(route.session)
+    travelling = [p for p in route.pupils if weekdays.includes(p.travel_days, day)]
+    run.session, run.school_id = session_name, school.id
+    run.route_version = route.version
+    run.operator_id, run.vehicle_id = route.operator_id, route.vehicle_id
+    run.driver_id, run.pa_id = route.driver_id, route.pa_id
+    run.due_at_school = school.start_time if session_name == "am" else school.finish_time
+    wanted = {p.id: i for i, p in enumerate(travelling)}
+    run.pupils = [rp for rp in run.pupils if rp.pupil_id in wanted]
+    have = {rp.pupil_id for rp in run.pupils}
+    for pupil in travelling:
+        if pupil.id not in have:
+            run.pupils.append(RunPupil(pupil_id=pupil.id, sequence=wanted[pupil.id]))
+    for rp in run.pupils:
+        rp.sequence = wanted[rp.pupil_id]
+        rp.status = RunPupilStatus.ABSENT if session_name in absent.get(rp.pupil_id, set()) \
+            else RunPupilStatus.EXPECTED
+    run.pupils_expected = len(run.pupils)
+    run.pupils_absent = sum(1 for rp in run.pupils if rp.status == RunPupilStatus.ABSENT)
 
 
 def local_time(moment: dt.datetime) -> dt.time:

@@ -15,7 +15,8 @@ from hts.imports.kinds import KINDS
 from hts.imports.report import ImportReport
 from hts.imports.service import run_import
 
-ORDER = ("postcodes", "schools", "pupils", "operators", "staff", "vehicles", "documents", "routes")
+ORDER = ("postcodes", "schools", "pupils", "operators", "staff", "vehicles", "documents", "routes",
+         "calendar", "incompatibilities", "runs", "calls", "complaints", "safeguarding", "bus_passes")
 
 
 def csv_text(*lines: str) -> str:

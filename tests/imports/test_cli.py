@@ -49,3 +49,16 @@ def test_export_writes_the_import_format(app, db_session, write_file, tmp_path):
     result = app.test_cli_runner().invoke(args=["export", "schools", str(target)])
     assert result.exit_code == 0 and "Exported 2 schools rows" in result.output
     assert target.read_text(encoding="utf-8").splitlines()[0] == ",".join(KINDS["schools"].names)
+
+
+def test_the_new_kinds_import_and_export_on_the_command_line(app, db_session, write_file, tmp_path):
+    calls = write_file("calls.csv", KINDS["calls"].example_csv())
+    result = app.test_cli_runner().invoke(args=["import", "calls", str(calls)])
+    assert result.exit_code == 0 and "2 were created" in result.output, result.output
+    target = tmp_path / "calls-out.csv"
+    assert app.test_cli_runner().invoke(args=["export", "calls", str(target)]).exit_code == 0
+    assert target.read_text(encoding="utf-8").splitlines()[1:] == ["2026-09-07,131,122", "2026-09-08,118,109"]
+    bad = write_file("runs.csv", KINDS["runs"].example_csv())
+    rejected = app.test_cli_runner().invoke(args=["import", "runs", str(bad)])
+    assert rejected.exit_code == 2
+    assert "line 2, column route_code: unknown route 'R-103456-AM1': import the routes first" in rejected.output

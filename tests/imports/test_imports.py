@@ -27,7 +27,8 @@ def _count(db_session, model) -> int:
 def test_every_kinds_example_file_imports(examples, db_session):
     assert {k: r.created for k, r in examples.items()} == {
         "postcodes": 4, "schools": 2, "pupils": 2, "operators": 2, "staff": 2, "vehicles": 3,
-        "documents": 4, "routes": 2}
+        "documents": 4, "routes": 2, "calendar": 4, "incompatibilities": 1, "runs": 3, "calls": 2,
+        "complaints": 2, "safeguarding": 1, "bus_passes": 2}
     school = db_session.scalar(select(School).where(School.urn == "103999"))
     assert (school.latitude, school.longitude) == (52.530127, -1.835712)  # from the postcode table
     jack = db_session.scalar(select(Pupil).where(Pupil.pupil_ref == "P000102"))

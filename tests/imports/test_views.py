@@ -67,8 +67,26 @@ def test_compliance_may_not_import_pupils(client, login, db_session):
 
 
 def test_roles_without_imports_are_refused(client, login):
-    login("operations")
+    login("manager")
     assert client.get("/import").status_code == 403
+
+
+def test_operations_import_the_days_returns_calls_and_cases_but_not_reference_data(client, login, db_session):
+    login("operations")
+    page = client.get("/import").get_data(as_text=True)
+    for kind in ("runs", "calls", "complaints", "safeguarding", "bus_passes"):
+        assert f'value="{kind}"' in page
+    assert 'value="pupils"' not in page and 'value="calendar"' not in page
+    response = _post(client, "calls", KINDS["calls"].example_csv(), name="calls.csv")
+    assert response.status_code == 200 and "2 were created" in response.get_data(as_text=True)
+    assert _post(client, "calendar", KINDS["calendar"].example_csv(), name="c.csv").status_code == 403
+
+
+def test_planners_import_the_calendar_and_incompatibilities_but_not_returns(client, login):
+    login("planner")
+    page = client.get("/import").get_data(as_text=True)
+    assert 'value="calendar"' in page and 'value="incompatibilities"' in page
+    assert _post(client, "runs", KINDS["runs"].example_csv(), name="runs.csv").status_code == 403
 
 
 def test_a_missing_file_is_asked_for_again(client, login):
