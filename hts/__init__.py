@@ -51,6 +51,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(plans_bp)
 
+    from hts.compliance.views import bp as compliance_bp
+
+    app.register_blueprint(compliance_bp)
+
     from hts.api.views import bp as api_bp
     from hts.web import csrf
 

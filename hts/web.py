@@ -114,6 +114,8 @@ NAVIGATION = (
     NavItem("Staff", "operators.staff_list", FLEET_ROLES),
     NavItem("Vehicles", "operators.vehicles", FLEET_ROLES),
     NavItem("Documents", "operators.documents", DOCUMENT_ROLES),
+    NavItem("Compliance", "compliance.dashboard", COMPLIANCE_ROLES),
+    NavItem("Our compliance", "compliance.ours", OPERATOR_ROLES),
     NavItem("Control room", "operations.board", CONTROL_ROOM_ROLES),
     NavItem("SITREP", "sitrep.dashboard", SITREP_ROLES),
     NavItem("Import", "imports.upload", IMPORT_ROLES),

@@ -1,0 +1,78 @@
+"""The lists the compliance dashboard's counts link to: holders not compliant, routes at risk,
+documents waiting for review, and the outbox of messages sent.
+
+Routes registered on the `compliance` blueprint of hts.compliance.views.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from hts import db
+from hts.auth.access import roles_required
+from hts.compliance import holders
+from hts.compliance.models import SweepResult
+from hts.compliance.views import (
+    OFFICER_ROLES,
+    OVERSIGHT_ROLES,
+    bp,
+    day_arg,
+    is_officer,
+    page_of,
+    policy,
+)
+from hts.mail.models import OutboxMessage
+from hts.operators.models import DOCUMENT_TYPES, Document
+from hts.routing.models import Route
+from hts.web import local_today, paginate
+
+
+@bp.get("/holders")
+@roles_required(OVERSIGHT_ROLES)
+def not_compliant() -> Any:
+    """Holders not compliant on a day (today unless `date`), with every reason, by type."""
+    day, date_error = day_arg(local_today())
+    kind = request.args.get("type", "")
+    found = holders.not_compliant(db.session(), day, policy())
+    if kind in holders.HOLDER_TYPES:
+        found = [f for f in found if f.holder_type == kind]
+    page = page_of(found)
+    return render_template("compliance/not_compliant.html", page=page, day=day, kind=kind,
+                           holder_types=holders.HOLDER_TYPES, date_error=date_error)
+
+
+@bp.get("/at-risk")
+@roles_required(OVERSIGHT_ROLES)
+def at_risk() -> Any:
+    """Every route today's sweep found at risk, with the reasons, a page at a time."""
+    today = local_today()
+    sweep = db.session.scalar(select(SweepResult).where(SweepResult.day == today))
+    routes = sweep.routes_at_risk if sweep else []
+    page = page_of(routes)
+    route_ids = dict(db.session.execute(select(Route.route_code, Route.id).where(
+        Route.route_code.in_([r["route_code"] for r in page.items]))).all()) if page.items else {}
+    return render_template("compliance/at_risk.html", page=page, sweep=sweep, today=today, route_ids=route_ids,
+                           officer=is_officer())
+
+
+@bp.get("/outbox")
+@roles_required(OVERSIGHT_ROLES)
+def outbox() -> Any:
+    """Every message the system has sent or queued, newest first."""
+    page = paginate(select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
+    return render_template("compliance/outbox.html", page=page)
+
+
+@bp.get("/pending")
+@roles_required(OFFICER_ROLES)
+def pending() -> Any:
+    """Documents operators submitted that wait for an officer's review, oldest first."""
+    query = (select(Document).where(Document.status == "pending")
+             .options(joinedload(Document.operator), joinedload(Document.staff), joinedload(Document.vehicle))
+             .order_by(Document.created_at, Document.id))
+    return render_template("compliance/pending.html", page=paginate(query), document_types=DOCUMENT_TYPES,
+                           today=local_today())
