@@ -56,6 +56,7 @@ class RouteFacts:
 
     route_code: str
     session: str
+    days: int
     school: str
     operator_ref: str | None
     registration: str | None
@@ -109,7 +110,7 @@ def route_facts(session: Session, *, operator_id: int | None = None,
     )
     driver, pa = aliased(Staff), aliased(Staff)
     query = (
-        select(Route.route_code, Route.session, School.name, Operator.operator_ref, Vehicle.registration,
+        select(Route.route_code, Route.session, Route.days, School.name, Operator.operator_ref, Vehicle.registration,
                Vehicle.seats, Vehicle.wheelchair_spaces, driver.staff_ref, pa.staff_ref,
                func.coalesce(needs.c.pupils, 0), func.coalesce(needs.c.wheelchairs, 0),
                func.coalesce(needs.c.needs_pa, 0))
@@ -127,9 +128,9 @@ def route_facts(session: Session, *, operator_id: int | None = None,
     if school_ids:
         query = query.where(Route.school_id.in_(school_ids))
     return [
-        RouteFacts(code, str(session_name), school, operator_ref, registration, seats, spaces, driver_ref, pa_ref,
-                   int(pupils), int(wheelchairs), bool(needs_pa))
-        for (code, session_name, school, operator_ref, registration, seats, spaces, driver_ref, pa_ref, pupils,
+        RouteFacts(code, str(session_name), days, school, operator_ref, registration, seats, spaces, driver_ref,
+                   pa_ref, int(pupils), int(wheelchairs), bool(needs_pa))
+        for (code, session_name, days, school, operator_ref, registration, seats, spaces, driver_ref, pa_ref, pupils,
              wheelchairs, needs_pa) in session.execute(query)
     ]
 

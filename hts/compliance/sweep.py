@@ -26,7 +26,6 @@ from hts.compliance.service import (
 )
 from hts.mail.service import queue
 from hts.operators.models import Document, Operator
-from hts.routing.models import Route, RouteStop
 
 LOOKAHEAD_DAYS = 30
 
@@ -98,15 +97,12 @@ def next_service_day(route_days: int, after: dt.date) -> dt.date | None:
 def routes_at_risk(session: Session, day: dt.date, policy: Policy,
                    holders: list[Holder] | None = None) -> list[dict[str, Any]]:
     """Routes whose next service day has no compliant operator, vehicle, driver or needed PA."""
+    from hts.compliance.readiness import route_facts
+
+    holders = holders if holders is not None else load_holders(session)
     verdicts_by_day: dict[dt.date, dict[tuple[str, str], HolderVerdict]] = {}
     at_risk = []
-    routes = session.scalars(
-        select(Route).options(
-            selectinload(Route.operator), selectinload(Route.vehicle), selectinload(Route.driver),
-            selectinload(Route.pa), selectinload(Route.stops).selectinload(RouteStop.pupils),
-        ).where(Route.withdrawn_on.is_(None)).order_by(Route.route_code)
-    )
-    for route in routes:
+    for route in route_facts(session):
         when = next_service_day(route.days, day)
         if when is None:
             continue
@@ -114,22 +110,21 @@ def routes_at_risk(session: Session, day: dt.date, policy: Policy,
             verdicts_by_day[when] = {_key(v): v for v in evaluate_all(session, when, policy, holders)}
         verdicts = verdicts_by_day[when]
         reasons: list[str] = []
-        needs_pa = any(p.passenger_assistant for p in route.pupils)
-        for label, holder, kind, ref in (
-            ("operator", route.operator, "operator", route.operator.operator_ref if route.operator else None),
-            ("vehicle", route.vehicle, "vehicle", route.vehicle.registration if route.vehicle else None),
-            ("driver", route.driver, "driver", route.driver.staff_ref if route.driver else None),
-            ("passenger assistant", route.pa, "passenger_assistant", route.pa.staff_ref if route.pa else None),
+        for label, kind, ref, required in (
+            ("operator", "operator", route.operator_ref, True),
+            ("vehicle", "vehicle", route.registration, True),
+            ("driver", "driver", route.driver_ref, True),
+            ("passenger assistant", "passenger_assistant", route.pa_ref, route.needs_pa),
         ):
-            if holder is None:
-                if label != "passenger assistant" or needs_pa:
+            if ref is None:
+                if required:
                     reasons.append(f"no {label} assigned")
                 continue
-            verdict = verdicts.get((kind, ref))  # type: ignore[arg-type]
+            verdict = verdicts.get((kind, ref))
             if verdict is not None and not verdict.verdict.ok:
                 reasons.extend(f"{label} {ref}: {reason}" for reason in verdict.verdict.reasons)
         if reasons:
-            at_risk.append({"route_code": route.route_code, "session": str(route.session),
+            at_risk.append({"route_code": route.route_code, "session": route.session,
                             "day": when.isoformat(), "reasons": reasons})
     return at_risk
 

@@ -5,6 +5,16 @@ database, `solver.solve()` turns it into a `Solution`, and `check.check()` re-ve
 
 Times of day are seconds since midnight; durations are seconds; distances are metres; money is
 pence. Node indices refer to `Problem.points` and to the rows of `Problem.travel`.
+
+How a caller (the planning service, the CLI, a background job) uses the engine:
+
+    problem = make_problem(session="am", points=..., provider=HaversineProvider() or
+                           OsrmProvider(url), schools=..., vehicle_types=..., requests=...)
+    solution = solve_decomposed(problem, time_limit_seconds, workers=2, progress=callback)
+    breaches = check(problem, solution)   # must be empty before a plan is saved
+
+`Request.ref` and `School.ref` are the caller's keys (pupil reference, school URN); the
+solution speaks in those refs and in node indices, which the caller maps back to addresses.
 """
 
 from __future__ import annotations

@@ -173,3 +173,14 @@ def test_progress_is_reported_once_per_school() -> None:
     seen: list[tuple[int, int]] = []
     solve(problem, 1.0, progress=lambda done, total, _msg: seen.append((done, total)))
     assert seen == [(1, 2), (2, 2)]
+
+
+def test_pupils_who_cannot_share_still_all_get_a_vehicle_when_big_buses_look_enough() -> None:
+    # Ten pupils far apart, each with a limit only a direct run meets: ten 66-seat buses,
+    # though their seats alone suggest one. The first guess of vehicle slots is too low.
+    bus = VehicleType("bus", seats=66, wheelchair_spaces=0, daily_cost_pence=30000, available=50)
+    problem = ring(10, radius_km=8.0, vehicle_types=(bus,))
+    problem = with_requests(problem, [replace(r, max_ride_seconds=30 * 60) for r in problem.requests])
+    solution = solved(problem, 2.0)
+    assert solution.unassigned == ()
+    assert solution.figures.vehicles == 10
