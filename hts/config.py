@@ -68,6 +68,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "PLAN_VEHICLE_TYPES": ("car:4:0:9500,mpv:6:0:12000,wav:4:1:16000,minibus:14:1:21000", str),
     "PLAN_PA_DAILY_COST_PENCE": (6500, int),
     "PLAN_WORKERS": (2, int),
+    # A road-routing server speaking OSRM's table API for the optimiser (blank: straight line x detour).
+    "ROUTING_OSRM_URL": ("", str),
+    "ROUTING_OSRM_PROFILE": ("driving", str),
     "PAGE_SIZE": (50, int),
     "MAP_TILE_URL": ("", str),
     "MAIL_SMTP_HOST": ("", str),

@@ -91,6 +91,7 @@ def plan_command(session_name: str, day: str, schools: str, time_limit: int, jso
 
     from hts import weekdays
     from hts.audit.log import current_actor
+    from hts.routing.matrix import TravelProviderError
     from hts.routing.models import DraftPlan, PlanStatus
     from hts.routing.planning import PlanInputError, run_plan
 
@@ -120,6 +121,11 @@ def plan_command(session_name: str, day: str, schools: str, time_limit: int, jso
         db.session.rollback()
         bar.close()
         fail(str(exc))
+        return
+    except TravelProviderError as exc:
+        db.session.rollback()
+        bar.close()
+        fail(f"{exc}. Check ROUTING_OSRM_URL, or unset it to plan with straight-line distances.", code=1)
         return
     bar.close()
     db.session.commit()

@@ -148,3 +148,11 @@ def default_provider(config: dict[str, object]) -> HaversineProvider:
         detour_factor=float(config.get("TRAVEL_DETOUR_FACTOR", 1.3)),  # type: ignore[arg-type]
         speed_kmh=float(config.get("TRAVEL_SPEED_KMH", 25.0)),  # type: ignore[arg-type]
     )
+
+
+def planning_provider(config: dict[str, object]) -> TravelProvider:
+    """The provider the optimiser uses: an OSRM server when ROUTING_OSRM_URL is set, else haversine."""
+    url = str(config.get("ROUTING_OSRM_URL") or "")
+    if url:
+        return OsrmProvider(base_url=url, profile=str(config.get("ROUTING_OSRM_PROFILE") or "driving"))
+    return default_provider(config)

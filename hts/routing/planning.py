@@ -20,7 +20,7 @@ from hts.people.models import Pupil, School
 from hts.routing import problem as p
 from hts.routing.check import check
 from hts.routing.decompose import solve_decomposed
-from hts.routing.matrix import Point, TravelProvider, default_provider
+from hts.routing.matrix import Point, TravelProvider, planning_provider
 from hts.routing.models import (
     DraftPlan,
     DraftRoute,
@@ -168,7 +168,7 @@ def build_problem(session: Session, *, session_name: str, weekday: int, school_u
             index.vehicle_types.append((setting, has_pa))
     problem = p.make_problem(
         session=session_name,  # type: ignore[arg-type]
-        points=index.points, provider=provider or default_provider(config), schools=school_specs,
+        points=index.points, provider=provider or planning_provider(config), schools=school_specs,
         vehicle_types=types, requests=requests,
     )
     return problem, index

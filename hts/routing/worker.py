@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hts.db import as_utc, utcnow
+from hts.routing.matrix import TravelProviderError
 from hts.routing.models import DraftPlan, PlanStatus
 from hts.routing.planning import PlanInputError, run_plan
 
@@ -45,7 +46,7 @@ def execute(session: Session, plan: DraftPlan, config: dict) -> None:  # type: i
     session.commit()
     try:
         run_plan(session, plan, config, commit_progress=session.commit)
-    except PlanInputError as exc:
+    except (PlanInputError, TravelProviderError) as exc:
         session.rollback()
         _fail(session, plan, str(exc))
         return

@@ -127,3 +127,19 @@ def test_promoting_a_draft_withdraws_the_old_routes_and_publishes_the_new(db_ses
     assert plan.status == PlanStatus.PROMOTED
     with pytest.raises(PlanInputError, match="only a ready plan"):
         promote(db_session, plan, today=DAY)
+
+
+def test_the_optimiser_asks_an_osrm_server_when_one_is_configured():
+    from hts.routing.matrix import HaversineProvider, OsrmProvider, planning_provider
+
+    assert isinstance(planning_provider({"TRAVEL_DETOUR_FACTOR": 1.3, "TRAVEL_SPEED_KMH": 25.0}), HaversineProvider)
+    osrm = planning_provider({"ROUTING_OSRM_URL": "http://osrm.council.internal:5000"})
+    assert isinstance(osrm, OsrmProvider) and osrm.base_url == "http://osrm.council.internal:5000"
+
+
+def test_an_unreachable_road_server_fails_the_plan_command_readably(cli, db_session, monkeypatch, app):
+    small_city(db_session)
+    monkeypatch.setitem(app.config, "ROUTING_OSRM_URL", "http://127.0.0.1:9")
+    result = cli("plan", "--session", "am", "--schools", "700001", "--time-limit", "1")
+    assert result.exit_code == 1
+    assert "road-routing server" in result.output and "Traceback" not in result.output
