@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.compiler import InsertmanyvaluesSentinelOpts
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,6 +56,11 @@ def make_engine(url: str) -> Engine:
         # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN
         # (the recipe in SQLAlchemy's SQLite dialect docs, "Serializable isolation").
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # SQLAlchemy does not trust SQLite to hand back a batch INSERT's new ids in order, so
+        # the ORM inserted one row per statement (most of `hts demo`'s time). SQLite numbers a
+        # multi-row INSERT's rows one after another in VALUES order, and SQLAlchemy matches the
+        # returned ids by sorting them, so batches of up to 1,000 rows are safe here.
+        engine.dialect.insertmanyvalues_implicit_sentinel = InsertmanyvaluesSentinelOpts.AUTOINCREMENT
     return engine
 
 

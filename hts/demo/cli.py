@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from hts import db
 from hts.demo.generator import DEFAULT_PUPILS, DEFAULT_SEED, MAX_PUPILS, MIN_PUPILS
+from hts.demo.history import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
 
 if TYPE_CHECKING:
     from hts.demo.generator import DemoCity
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
 #: Problems shown when a demo file is rejected (the rest are counted).
 SHOWN_PROBLEMS = 10
 EXIT_FAILED = 1
+#: SQLite page cache for the load, in KiB (the history's indexes fit in it).
+SQLITE_CACHE_KIB = 256 * 1024
 
 
 def _say(message: str, *, nl: bool = True) -> None:
@@ -80,6 +85,33 @@ def _load(folder: Path, city: DemoCity) -> None:
              f"({report.created:,} created, {report.updated:,} updated, {report.unchanged:,} unchanged)")
 
 
+def _history(city: DemoCity, history_days: int | None) -> None:
+    """Write the history and the live days' runs; exits 1 (nothing written) if the database refuses."""
+    from hts.demo.history import write_history
+
+    session = db.session()
+    started = time.perf_counter()
+    _say("Writing history and today's runs ...", nl=False)
+    try:
+        report = write_history(session, seed=city.seed, today=city.today, days=history_days,
+                               tolerance_minutes=int(current_app.config.get("ON_TIME_TOLERANCE_MINUTES", 0)))
+    except SQLAlchemyError as exc:
+        session.rollback()
+        _say(" failed.")
+        reason = str(exc.orig if isinstance(exc, DBAPIError) else exc).splitlines()[0]
+        _say(f"Error: the database refused the demo history ({reason}); nothing was written. "
+             "Run `hts init` to bring the database up to date and try again.")
+        sys.exit(EXIT_FAILED)
+    _say(f" done in {time.perf_counter() - started:.1f} s")
+    skipped = f", {report.days_left_alone} days already there left alone" if report.days_left_alone else ""
+    _say(f"  history: {report.days} school days, {report.runs:,} runs, {report.absences:,} absences, "
+         f"{report.calls} days of calls, {report.complaints} complaints, {report.safeguarding} "
+         f"safeguarding cases, {report.bus_passes:,} bus pass applications{skipped}")
+    for live in report.live:
+        _say(f"  runs for {live.day.isoformat()}: {live.created + live.updated:,} "
+             f"({live.not_required:,} not required)")
+
+
 @click.command("demo")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
               help="The same seed always builds the same city.")
@@ -88,14 +120,23 @@ def _load(folder: Path, city: DemoCity) -> None:
 @click.option("--keep-files", type=click.Path(file_okay=False, path_type=Path),
               help="Also keep the generated CSV files in this folder.")
 @click.option("--today", hidden=True, help="Date the documents are dated against (YYYY-MM-DD).")
+@click.option("--history-days", type=click.IntRange(0, MAX_HISTORY_DAYS),
+              help="School days of run history before today [default: the current term so far, "
+                   f"at most {DEFAULT_HISTORY_DAYS}; 0 for none; 190 is a school year].")
 @with_appcontext
-def demo_command(seed: int, pupils: int, keep_files: Path | None, today: str | None) -> None:
-    """Load the deterministic demo city (through the import code) and reset the demo accounts."""
+def demo_command(seed: int, pupils: int, keep_files: Path | None, today: str | None,
+                 history_days: int | None) -> None:
+    """Load the deterministic demo city (through the import code), a term of history, and reset the demo accounts."""
     from hts.demo.accounts import DEMO_URL, new_password, reset_demo_accounts
     from hts.demo.generator import generate
 
     day = _parse_today(today)
     started = time.perf_counter()
+    session = db.session()
+    if session.get_bind().dialect.name == "sqlite":
+        # The history's runs go into a table with six indexes; SQLite's default 2 MB page cache
+        # makes each insert re-read index pages. This connection, for this command only.
+        session.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))
     city = generate(seed=seed, pupils=pupils, today=day)
     _say(f"Built the demo city (seed {seed}): {len(city.schools):,} schools, "
          f"{len(city.pupils):,} pupils, {len(city.operators):,} operators, "
@@ -105,6 +146,7 @@ def demo_command(seed: int, pupils: int, keep_files: Path | None, today: str | N
     else:
         with tempfile.TemporaryDirectory(prefix="hts-demo-") as folder:
             _load(Path(folder), city)
+    _history(city, history_days)
     password = new_password()
     users = reset_demo_accounts(db.session(), city.account_operator_ref, password)
     db.session.commit()
