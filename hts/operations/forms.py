@@ -25,45 +25,36 @@ REFERENCE = Regexp(r"^[A-Za-z0-9][A-Za-z0-9/_.-]*$",
                    message="A reference may contain only letters, digits and / _ . -")
 
 
-class _Date(DateField):
-    """A date field whose bad input reads as a GOV.UK error message."""
+class _PlainMessage:
+    """Mixin: a field whose unparseable input reads as the GOV.UK-style message it was given."""
 
-    def __init__(self, label: str, message: str, **kwargs: Any) -> None:
-        super().__init__(label, **kwargs)
-        self.bad_value = message
+    bad_value = "Enter a valid value"
+
+    def __init__(self, label: str, message: str | None = None, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)  # type: ignore[call-arg]
+        if message:
+            self.bad_value = message
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        """Parse YYYY-MM-DD (what a date input sends), with a clear message otherwise."""
+        """Parse as the field type does, with the plain message otherwise."""
         try:
-            super().process_formdata(valuelist)
+            super().process_formdata(valuelist)  # type: ignore[misc]
         except ValueError:
             raise ValueError(self.bad_value) from None
 
 
-class _Count(IntegerField):
-    """A whole number whose bad input reads as a GOV.UK error message."""
-
-    def __init__(self, label: str, message: str, **kwargs: Any) -> None:
-        super().__init__(label, **kwargs)
-        self.bad_value = message
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        """Parse a whole number, with a clear message otherwise."""
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(self.bad_value) from None
+class _Date(_PlainMessage, DateField):
+    """A date (YYYY-MM-DD, what a date input sends)."""
 
 
-class _Time(TimeField):
-    """A 24-hour time whose bad input reads as a GOV.UK error message."""
+class _Count(_PlainMessage, IntegerField):
+    """A whole number."""
 
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        """Parse HH:MM, with a clear message otherwise."""
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Enter the arrival time as hours and minutes, like 08:45") from None
+
+class _Time(_PlainMessage, TimeField):
+    """A 24-hour time."""
+
+    bad_value = "Enter the arrival time as hours and minutes, like 08:45"
 
 
 def _date(label: str, what: str, required: bool = True) -> _Date:
