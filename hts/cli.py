@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, run_command, shell_command, with_appcontext
 
 from hts.audit.log import Actor, set_actor
 
@@ -23,11 +23,16 @@ def _create_app() -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True,
+# Flask's default commands are added by hand below: its `routes` (URL rules) would shadow ours.
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
              add_version_option=False)
 def main() -> None:
     """Home-to-school transport: plan, assure and run the council's routes."""
     set_actor(Actor(f"cli:{getpass.getuser()}"))
+
+
+main.add_command(run_command)
+main.add_command(shell_command)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:

@@ -54,8 +54,11 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN
-        # (the recipe in SQLAlchemy's SQLite dialect docs, "Serializable isolation").
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # (the recipe in SQLAlchemy's SQLite dialect docs, "Serializable isolation"). IMMEDIATE
+        # takes the write lock up front: a deferred transaction that reads and then writes fails
+        # at once with "database is locked" when another process wrote in between (the busy
+        # timeout does not apply to that upgrade), which several gunicorn workers hit at once.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         # SQLAlchemy does not trust SQLite to hand back a batch INSERT's new ids in order, so
         # the ORM inserted one row per statement (most of `hts demo`'s time). SQLite numbers a
         # multi-row INSERT's rows one after another in VALUES order, and SQLAlchemy matches the

@@ -68,3 +68,13 @@ def test_the_app_reads_its_database_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("HTS_SECRET_KEY", "x")
     app = create_app()
     assert app.config["DATABASE_URL"].endswith("env.sqlite3")
+
+
+def test_the_real_command_line_reaches_our_routes_group_not_flasks(tmp_path, monkeypatch):
+    monkeypatch.setenv("HTS_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("HTS_SECRET_KEY", "x")
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    result = runner.invoke(main, ["routes", "assign", "NO-SUCH-ROUTE", "--driver", "S1"])
+    assert result.exit_code == 2
+    assert "no route 'NO-SUCH-ROUTE'" in result.output

@@ -112,6 +112,18 @@ def _history(city: DemoCity, history_days: int | None) -> None:
              f"({live.not_required:,} not required)")
 
 
+def _sweep(day: dt.date) -> None:
+    """This morning's compliance sweep, as the scheduler would have run it at 05:30."""
+    from hts.compliance.rules import policy_from_config
+    from hts.compliance.sweep import run_sweep
+
+    started = time.perf_counter()
+    report = run_sweep(db.session(), day, policy_from_config(current_app.config))
+    _say(f"Compliance sweep for {day.isoformat()}: {len(report.not_compliant):,} not compliant, "
+         f"{len(report.runs_changed):,} runs lost crew, {len(report.routes_at_risk):,} routes at risk, "
+         f"{report.warnings_queued:,} expiry warnings queued, in {time.perf_counter() - started:.1f} s")
+
+
 @click.command("demo")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
               help="The same seed always builds the same city.")
@@ -147,6 +159,7 @@ def demo_command(seed: int, pupils: int, keep_files: Path | None, today: str | N
         with tempfile.TemporaryDirectory(prefix="hts-demo-") as folder:
             _load(Path(folder), city)
     _history(city, history_days)
+    _sweep(city.today)
     password = new_password()
     users = reset_demo_accounts(db.session(), city.account_operator_ref, password)
     db.session.commit()
