@@ -105,6 +105,8 @@ def run_import(session: Session, kind: str, path_or_stream: str | Path | IO[byte
             report.warnings.append(f"skipped {skipped} rows that the ONS gives no location")
         if kind == "routes":
             write_routes(session, records, report, _pupils_by_id(session, records))
+            session.flush()
+            report.warnings.extend(_crew_warnings(session, records, config, today or dt.date.today()))
         else:
             _WRITERS[kind](session, records, report)
         session.flush()
@@ -116,6 +118,27 @@ def run_import(session: Session, kind: str, path_or_stream: str | Path | IO[byte
     else:
         savepoint.commit()
     return report
+
+
+MAX_CREW_WARNINGS = 20
+
+
+def _crew_warnings(session: Session, records: list[Record], config: Mapping[str, Any],
+                   today: dt.date) -> list[str]:
+    """Imported routes whose next service day lacks a compliant crew (the file is the network as it
+    stands, so it is loaded; the warning tells the planner what the compliance gate would refuse)."""
+    from hts.compliance.rules import Policy, policy_from_config
+    from hts.compliance.sweep import routes_at_risk
+
+    codes = {r.key for r in records}
+    policy = policy_from_config(config) if "COMPLIANCE_DBS_MAX_AGE_DAYS" in config else Policy()
+    at_risk = [r for r in routes_at_risk(session, today, policy) if r["route_code"] in codes]
+    warnings = [f"route {r['route_code']} is at risk on {r['day']}: {'; '.join(r['reasons'])}"
+                for r in at_risk[:MAX_CREW_WARNINGS]]
+    if len(at_risk) > MAX_CREW_WARNINGS:
+        warnings.append(f"... and {len(at_risk) - MAX_CREW_WARNINGS} more routes at risk: see the compliance "
+                        "dashboard's routes at risk")
+    return warnings
 
 
 def _needs_geocoding(kind: str, rows: list[Row]) -> bool:

@@ -158,3 +158,23 @@ def test_a_pupil_cannot_ride_two_routes_of_the_same_session_on_the_same_day(city
     assert "already on am route AM1 (line 2) on Tue" in text[3]
     assert "already on am route OLD (the database) on Fri" in text[6]
     assert _route(db_session, "AM3") is None
+
+
+def test_a_route_whose_crew_is_not_compliant_is_loaded_with_a_warning(db_session, app):
+    """The file is the network as it stands; the planner is told what the gate would refuse."""
+    import io
+
+    from hts.imports.service import run_import
+
+    operator = factories.make_operator(db_session, operator_ref="OPW")
+    school = factories.make_school(db_session, urn="555001")
+    pupil = factories.make_pupil(db_session, school=school, pupil_ref="PW1")
+    driver = factories.make_staff(db_session, operator=operator, staff_ref="SW1")  # no documents
+    text = ("route_code,session,school_urn,operator_ref,vehicle_registration,driver_ref,pa_ref,daily_price,pupil_refs\n"
+            "RW-1,am,555001,OPW,,SW1,,95,PW1\n")
+    report = run_import(db_session, "routes", io.BytesIO(text.encode()), filename="r.csv", config=app.config)
+    assert report.ok, report.problems
+    warning = next(w for w in report.warnings if w.startswith("route RW-1 is at risk"))
+    assert "no vehicle assigned" in warning
+    assert f"driver {driver.staff_ref}: no enhanced DBS on record" in warning
+    assert pupil.pupil_ref == "PW1"
