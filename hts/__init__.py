@@ -55,6 +55,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(compliance_bp)
 
+    from hts.admin_views import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
+
     from hts.api.views import bp as api_bp
     from hts.web import csrf
 

@@ -104,6 +104,22 @@ def record_outcome(job_id: str, started: dt.datetime, *, ok: bool, detail: str) 
     session.commit()
 
 
+#: A heartbeat older than this means the scheduler process is not running.
+HEARTBEAT_STALE_AFTER = dt.timedelta(minutes=3)
+
+
+def heartbeat_state(session, now: dt.datetime | None = None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """'ok' when the scheduler's heartbeat job ran recently, else 'stale' or 'never', with its time."""
+    from hts.db import as_utc
+
+    status = session.get(JobStatus, HEARTBEAT_JOB)
+    last = as_utc(status.last_success_at) if status is not None else None
+    if last is None:
+        return {"status": "never", "last_heartbeat": None}
+    fresh = (now or utcnow()) - last <= HEARTBEAT_STALE_AFTER
+    return {"status": "ok" if fresh else "stale", "last_heartbeat": last.isoformat()}
+
+
 def job_statuses(session) -> dict[str, JobStatus]:  # type: ignore[no-untyped-def]
     """Every job's last run, by id."""
     return {s.job_id: s for s in session.scalars(select(JobStatus))}

@@ -121,6 +121,7 @@ NAVIGATION = (
     NavItem("Import", "imports.upload", IMPORT_ROLES),
     NavItem("Users", "auth.users", ADMIN_ROLES),
     NavItem("Audit log", "audit.entries", ADMIN_ROLES),
+    NavItem("Jobs", "admin.jobs", ADMIN_ROLES),
 )
 
 
@@ -362,12 +363,18 @@ def home_counts() -> list[tuple[str, int, str]]:
 @bp.get("/healthz")
 @public
 def healthz() -> Any:
-    """Whether the app can reach its database."""
+    """Whether the app can reach its database, and whether the scheduler's heartbeat is fresh.
+
+    503 when the database is unreachable; a stale or missing heartbeat is reported (monitoring
+    should alert on it) without failing the web health check, since the web can serve without it.
+    """
+    from hts.scheduler import heartbeat_state
+
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:
         return jsonify({"database": "unreachable"}), 503
-    return jsonify({"database": "ok"})
+    return jsonify({"database": "ok", "scheduler": heartbeat_state(db.session())})
 
 
 @bp.get("/favicon.ico")

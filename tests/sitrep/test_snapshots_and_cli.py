@@ -94,3 +94,30 @@ def test_running_a_job_records_its_outcome(cli, db_session):
     listing = cli("scheduler", "--list")
     assert "heartbeat" in listing.output and "last ok" in listing.output
     assert cli("scheduler", "--run", "nonsense").exit_code == 2
+
+
+def test_healthz_reports_the_scheduler_heartbeat(cli, client, db_session):
+    assert client.get("/healthz").json == {"database": "ok", "scheduler": {"status": "never", "last_heartbeat": None}}
+    cli("scheduler", "--run", "heartbeat")
+    assert client.get("/healthz").json["scheduler"]["status"] == "ok"
+    status = db_session.get(JobStatus, "heartbeat")
+    status.last_success_at = status.last_success_at - dt.timedelta(minutes=10)
+    db_session.flush()
+    assert client.get("/healthz").json["scheduler"]["status"] == "stale"
+
+
+def test_admins_see_every_job_with_its_last_run_and_failure(cli, client, login, db_session, monkeypatch):
+    import hts.jobs
+
+    cli("scheduler", "--run", "heartbeat")
+    monkeypatch.setattr(hts.jobs, "deliver_mail", lambda: (_ for _ in ()).throw(RuntimeError("relay refused")))
+    assert cli("scheduler", "--run", "deliver_mail").exit_code == 1
+    login("admin")
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    for spec in JOBS:
+        assert spec.job_id in page
+    assert "relay refused" in page and "Failed" in page
+    assert "The scheduler is running" in page
+    client.post("/logout")
+    login("planner")
+    assert client.get("/admin/jobs").status_code == 403

@@ -104,6 +104,7 @@ EXPECTED: dict[str, Any] = {
     "sitrep.week_pdf": COUNCIL,
     "auth.users": ADMIN_ONLY,
     "audit.entries": ADMIN_ONLY,
+    "admin.jobs": ADMIN_ONLY,
     "auth.login": PUBLIC,
     "web.healthz": PUBLIC,
     "web.favicon": PUBLIC,
