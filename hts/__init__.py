@@ -59,6 +59,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(admin_bp)
 
+    from hts.privacy.views import bp as privacy_bp
+
+    app.register_blueprint(privacy_bp)
+
     from hts.api.views import bp as api_bp
     from hts.web import csrf
 

@@ -102,13 +102,14 @@ def register(app: Flask) -> None:
     from hts.compliance.cli import compliance_group
     from hts.demo.cli import demo_command
     from hts.imports.cli import export_command, import_command
+    from hts.privacy.cli import pupils_group
     from hts.routing.cli import plan_command, routes_group
     from hts.scheduler_cli import scheduler_command
     from hts.sitrep.cli import sitrep_command
 
     for command in (init_command, users_group, compliance_group, routes_group, import_command,
                     export_command, demo_command, sitrep_command, scheduler_command,
-                    tokens_group, plan_command):
+                    tokens_group, plan_command, pupils_group):
         app.cli.add_command(command)
 
 

@@ -24,6 +24,7 @@ from hts.operations.models import (
 )
 from hts.operators.models import Document, Operator, Staff, Vehicle
 from hts.people.models import GeocodeCache, Postcode, Pupil, PupilAddress, School
+from hts.privacy.models import PupilRecordView
 from hts.routing.models import (
     DraftPlan,
     DraftRoute,
@@ -40,6 +41,7 @@ __all__ = [
     "ApiToken",
     "JobStatus", "apscheduler_jobs",
     "SitrepSnapshot",
+    "PupilRecordView",
     "BusPassApplication", "CallDay", "Complaint", "PupilAbsence", "Run", "RunEvent", "RunPupil",
     "SafeguardingCase", "SchoolClosure", "SchoolTerm",
     "AuditEntry", "Document", "GatewayReview", "GatewayReviewItem", "OperatorDecision", "OutboxMessage", "SweepResult", "GeocodeCache", "LoginAttempt", "Operator", "Postcode", "Pupil",

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from hts.audit.models import AuditEntry
-from hts.db import utcnow
+from hts.db import Base, utcnow
 
 
 @dataclass(frozen=True)
@@ -117,17 +117,15 @@ def _audited(obj: Any) -> bool:
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    # Capture updates before the flush clears attribute history, and deletions while the
-    # objects still have their values; inserts are captured after the flush, with their ids.
+    # Capture updates before the flush clears attribute history; deletions are captured row by
+    # row as they happen (`_after_delete`, which also sees orphans removed from a relationship);
+    # inserts are captured after the flush, with their ids.
     pending = session.info.setdefault("audit_pending", [])
     for obj in session.dirty:
         if _audited(obj) and session.is_modified(obj, include_collections=False):
             before, after = _changes(obj)
             if after:
                 pending.append(("update", obj, before, after))
-    for obj in session.deleted:
-        if _audited(obj):
-            pending.append(("delete", obj, _snapshot(obj), None))
     session.info["audit_new"] = [obj for obj in session.new if _audited(obj)]
 
 
@@ -157,11 +155,20 @@ def _after_flush(session: Session, _context: Any) -> None:
         session.connection().execute(insert(AuditEntry), rows)
 
 
+def _after_delete(_mapper: Any, _connection: Any, target: Any) -> None:
+    if not _audited(target):
+        return
+    session = object_session(target)
+    if session is not None:
+        session.info.setdefault("audit_pending", []).append(("delete", target, _snapshot(target), None))
+
+
 def install() -> None:
-    """Listen on every ORM session (idempotent)."""
+    """Listen on every ORM session and every mapped class (idempotent)."""
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "after_flush", _after_flush)
+        event.listen(Base, "after_delete", _after_delete, propagate=True)
 
 
 def record(

@@ -13,6 +13,7 @@ from hts import db
 from hts.audit.views import history_for
 from hts.auth.access import roles_required
 from hts.people.models import Pupil, School
+from hts.privacy.service import record_view
 from hts.routing.models import Route, RouteStop, route_stop_pupil
 from hts.web import PUPIL_ROLES, SCHOOL_ROLES, contains, int_arg, paginate, search_text
 
@@ -142,6 +143,8 @@ def pupil(pupil_id: int) -> Any:
     record = db.session.get(Pupil, pupil_id, options=[selectinload(Pupil.addresses), joinedload(Pupil.school)])
     if record is None:
         abort(404)
+    record_view(db.session(), record.id, "pupil page")
+    db.session.commit()  # the view is logged even if the page fails to render
     stops = db.session.scalars(
         select(RouteStop)
         .join(route_stop_pupil, route_stop_pupil.c.stop_id == RouteStop.id)

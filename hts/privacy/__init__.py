@@ -1,0 +1,1 @@
+"""Data protection (UK GDPR): who viewed a child's record, and subject access exports."""
