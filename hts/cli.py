@@ -99,6 +99,7 @@ def users_create(email: str, name: str, role: str, operator_ref: str | None,
 def register(app: Flask) -> None:
     """Attach every command to the app's CLI group."""
     from hts.api.cli import tokens_group
+    from hts.backup_cli import backup_command, restore_command
     from hts.compliance.cli import compliance_group
     from hts.demo.cli import demo_command
     from hts.imports.cli import export_command, import_command
@@ -109,7 +110,7 @@ def register(app: Flask) -> None:
 
     for command in (init_command, users_group, compliance_group, routes_group, import_command,
                     export_command, demo_command, sitrep_command, scheduler_command,
-                    tokens_group, plan_command, pupils_group):
+                    tokens_group, plan_command, backup_command, restore_command, pupils_group):
         app.cli.add_command(command)
 
 
