@@ -127,7 +127,9 @@ def week_pdf() -> Any:
     except ValueError:
         flash(f"'{raw}' is not a Friday: the week-ending report needs the date of a Friday.", "error")
         return redirect(url_for("sitrep.dashboard"))
-    pdf = report.week_pdf(week=week_figures(start, end), days=report.daily_rows(db.session(), start, end),
+    from hts.sitrep.pdf import week_pdf  # fpdf2 is loaded only when a PDF is asked for
+
+    pdf = week_pdf(week=week_figures(start, end), days=report.daily_rows(db.session(), start, end),
                           config=current_app.config, produced_on=local_today())
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="sitrep-week-ending-{end.isoformat()}.pdf"'})
