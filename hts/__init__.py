@@ -47,9 +47,21 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(operations_bp)
     app.register_blueprint(sitrep_bp)
 
+    from hts.operations.runsheet_views import bp as runsheets_bp
+
+    app.register_blueprint(runsheets_bp)
+
     from hts.routing.plan_views import bp as plans_bp
 
     app.register_blueprint(plans_bp)
+
+    from hts.routing.change_views import bp as changes_bp
+
+    app.register_blueprint(changes_bp)
+
+    from hts.routing.workbench_views import bp as workbench_bp
+
+    app.register_blueprint(workbench_bp)
 
     from hts.compliance.views import bp as compliance_bp
 

@@ -68,6 +68,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "PLAN_VEHICLE_TYPES": ("car:4:0:9500,mpv:6:0:12000,wav:4:1:16000,minibus:14:1:21000", str),
     "PLAN_PA_DAILY_COST_PENCE": (6500, int),
     "PLAN_WORKERS": (2, int),
+    # Route change control: publishing with fewer school days' notice than this warns the planner
+    # and tells the operator the change is at short notice.
+    "CHANGE_NOTICE_SCHOOL_DAYS": (5, int),
     # A road-routing server speaking OSRM's table API for the optimiser (blank: straight line x detour).
     "ROUTING_OSRM_URL": ("", str),
     "ROUTING_OSRM_PROFILE": ("driving", str),
@@ -76,6 +79,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "MAIL_SMTP_HOST": ("", str),
     "MAIL_SMTP_PORT": (25, int),
     "MAIL_FROM": ("hts@localhost", str),
+    # The council's transport office, printed on run sheets for operators and crews.
+    "CONTACT_PHONE": ("0121 496 0000", str),
+    "CONTACT_EMAIL": ("transport@council.example", str),
 }
 
 

@@ -34,6 +34,14 @@ def compliance_sweep() -> str:
             f"{len(report.routes_at_risk)} routes at risk, {report.warnings_queued} warnings, {sent} sent")
 
 
+def apply_route_versions() -> str:
+    """Route changes published for today take effect (run generation also does this)."""
+    from hts.routing.versions import apply_due_versions
+
+    changed = apply_due_versions(db.session(), _today())
+    return f"{len(changed)} routes changed" + (f": {', '.join(changed[:20])}" if changed else "")
+
+
 def generate_tomorrows_runs() -> str:
     """Tomorrow's runs from the published routes (and a refresh of today's), with no non-compliant crew."""
     from hts.compliance.rules import policy_from_config

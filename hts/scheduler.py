@@ -70,6 +70,8 @@ class JobSpec:
 JOBS = (
     JobSpec("compliance_sweep", "compliance_sweep", "cron", {"hour": 5, "minute": 30},
             "The morning compliance sweep, before the first run"),
+    JobSpec("route_versions", "apply_route_versions", "cron", {"hour": 0, "minute": 5},
+            "Bring routes up to the version published for today"),
     JobSpec("generate_runs", "generate_tomorrows_runs", "cron", {"hour": 18, "minute": 0},
             "Tomorrow's runs from the published routes"),
     JobSpec("sitrep_snapshot", "store_sitrep_snapshot", "cron", {"hour": 19, "minute": 30},

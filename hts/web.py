@@ -9,6 +9,7 @@ Home                   yes    yes      yes         yes      yes         yes
 Schools                yes    yes      -           yes      yes         -
 Pupils                 yes    yes      -           -        yes         -
 Routes                 yes    yes      yes         yes      yes         own
+Route workbench        yes    yes      view        view     -           -
 Operators (list)       yes    yes      yes         yes      yes         -
 Operator (detail)      yes    yes      yes         yes      yes         own
 Staff, vehicles        yes    yes      yes         -        yes         own
@@ -103,6 +104,8 @@ SITREP_ROLES = COUNCIL_ROLES
 COMPLIANCE_ROLES = _roles(Role.ADMIN, Role.COMPLIANCE, Role.MANAGER)
 OPERATOR_ROLES = _roles(Role.OPERATOR)
 PLAN_ROLES = _roles(Role.ADMIN, Role.PLANNER, Role.MANAGER)
+#: The route workbench: planners edit; managers and the compliance team look (no children's data).
+WORKBENCH_ROLES = _roles(Role.ADMIN, Role.PLANNER, Role.MANAGER, Role.COMPLIANCE)
 
 NAVIGATION = (
     NavItem("Home", "web.home", frozenset(ALL_ROLES)),
@@ -110,6 +113,8 @@ NAVIGATION = (
     NavItem("Pupils", "people.pupils", PUPIL_ROLES),
     NavItem("Routes", "routing.routes", ROUTE_ROLES),
     NavItem("Plans", "plans.plans", PLAN_ROLES),
+    NavItem("Workbench", "workbench.index", WORKBENCH_ROLES),
+    NavItem("Changes", "changes.change_list", PLAN_ROLES),
     NavItem("Operators", "operators.operators", OPERATOR_LIST_ROLES),
     NavItem("Staff", "operators.staff_list", FLEET_ROLES),
     NavItem("Vehicles", "operators.vehicles", FLEET_ROLES),

@@ -106,12 +106,22 @@ def document() -> dict[str, Any]:
             "/api/runs/{run_id}": {"get": {
                 "operationId": "getRunSheet",
                 "summary": "A run sheet: stops in order, times, pupils and their needs",
-                "parameters": [run_id],
+                "description": "JSON by default. `format=pdf` gives the printable A4 run sheet and `format=csv` "
+                               "its stops and pupils (one row per pupil; cells a spreadsheet would run as a "
+                               "formula start with a quote); without `format`, an Accept header of "
+                               "application/pdf or text/csv chooses the same.",
+                "parameters": [run_id, {"name": "format", "in": "query", "required": False,
+                                        "schema": {"type": "string", "enum": ["json", "pdf", "csv"],
+                                                   "default": "json"}}],
                 "responses": {
-                    "200": _ok("The run sheet", {"allOf": [_RUN, {"type": "object", "required": ["stops"],
-                                                                  "properties": {"stops": {"type": "array",
-                                                                                           "items": _STOP}}}]}),
-                    **_errors(401, 404),
+                    "200": {"description": "The run sheet", "content": {
+                        "application/json": {"schema": {"allOf": [_RUN, {
+                            "type": "object", "required": ["stops"],
+                            "properties": {"stops": {"type": "array", "items": _STOP}}}]}},
+                        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                        "text/csv": {"schema": {"type": "string"}},
+                    }},
+                    **_errors(400, 401, 404),
                 },
             }},
             "/api/runs/{run_id}/events": {"post": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +18,7 @@ from hts.compliance.gates import AssignmentRefused, assign
 from hts.compliance.rules import policy_from_config
 from hts.operations.models import Run, RunPupil
 from hts.operations.runs import EVENT_KINDS, EventRefused, record_event
+from hts.operations.runsheets import build_run_sheet, run_sheet_csv, run_sheet_pdf
 from hts.operators.models import Staff, Vehicle
 from hts.people.models import Pupil
 from hts.routing.models import Route, RouteStop
@@ -112,8 +113,15 @@ def runs() -> Any:
 @bp.get("/runs/<int:run_id>")
 @token_required
 def run_sheet(run_id: int) -> Any:
-    """A run sheet: stops in order with times, pupils' first names and the needs the crew must know."""
+    """A run sheet: stops in order with times, pupils' first names and the needs the crew must know.
+
+    JSON by default; `?format=pdf` or `?format=csv` (or an Accept header asking for
+    application/pdf or text/csv) gives the printable sheet the web page offers.
+    """
     run = _own_run(run_id)
+    wanted = _sheet_format()
+    if wanted != "json":
+        return _sheet_file(run, wanted)
     statuses = {rp.pupil_id: rp.status.value for rp in run.pupils}
     stops = []
     for stop in run.route.stops:
@@ -135,6 +143,30 @@ def run_sheet(run_id: int) -> Any:
             } for p in riders],
         })
     return jsonify({**_run_summary(run), "stops": stops})
+
+
+SHEET_FORMATS = {"json": "application/json", "pdf": "application/pdf", "csv": "text/csv"}
+
+
+def _sheet_format() -> str:
+    """The run sheet format asked for: ?format= first, then the Accept header; JSON otherwise."""
+    asked = request.args.get("format")
+    if asked is not None:
+        if asked not in SHEET_FORMATS:
+            raise ApiError(400, "bad_request", "format must be json, pdf or csv",
+                           fields={"format": "one of json, pdf, csv"})
+        return asked
+    best = request.accept_mimetypes.best_match(list(SHEET_FORMATS.values()), default="application/json")
+    return next(name for name, mimetype in SHEET_FORMATS.items() if mimetype == best)
+
+
+def _sheet_file(run: Run, wanted: str) -> Response:
+    """The run's sheet as a PDF or CSV download."""
+    sheet = build_run_sheet(db.session(), run.route, run.run_on, config=current_app.config)
+    body: str | bytes = run_sheet_pdf(sheet) if wanted == "pdf" else run_sheet_csv(sheet)
+    name = f"run-sheet-{sheet.route_code}-{sheet.day.isoformat()}.{wanted}"
+    return Response(body, mimetype=SHEET_FORMATS[wanted],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Vary": "Accept"})
 
 
 def _json_body() -> dict[str, Any]:

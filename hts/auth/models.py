@@ -58,6 +58,8 @@ class User(UserMixin, Base):
         ForeignKey("operator.id", ondelete="RESTRICT"), index=True
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: May approve route change requests (never their own), whatever their role.
+    route_approver: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Changes on every login and password change, so old sessions stop working.
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -132,3 +132,20 @@ def set_active(user_id: int) -> Any:
     db.session.commit()
     flash(f"{user.email} is now {'unlocked' if user.active else 'locked'}.", "success")
     return redirect(url_for("auth.users"))
+
+
+@bp.post("/users/<int:user_id>/approver")
+@roles_required(Role.ADMIN)
+def set_route_approver(user_id: int) -> Any:
+    """Grant or remove the route approver grant (never on one's own account, never an operator's)."""
+    user = db.session.get(User, user_id) or abort(404)
+    if user.id == current_user.id:
+        flash("You cannot change your own approval rights; ask another administrator.", "error")
+    elif user.role == Role.OPERATOR:
+        flash("Operator accounts cannot approve the council's route changes.", "error")
+    else:
+        user.route_approver = request.form.get("approver") == "1"
+        db.session.commit()
+        flash(f"{user.email} {'may now approve' if user.route_approver else 'no longer approves'} route changes.",
+              "success")
+    return redirect(url_for("auth.users"))

@@ -45,6 +45,8 @@ def reset_demo_accounts(session: Session, operator_ref: str, password: str) -> l
             user.operator_id = operator_id if role == Role.OPERATOR else None
             set_password(user, password)
             set_active(user, True)
+        # The head of transport (the demo manager) approves the planners' route changes.
+        user.route_approver = role == Role.MANAGER
         users.append(user)
     session.flush()
     return users

@@ -7,7 +7,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import current_app
@@ -112,6 +112,17 @@ def _history(city: DemoCity, history_days: int | None) -> None:
              f"({live.not_required:,} not required)")
 
 
+def _changes(day: dt.date, users: dict[str, Any]) -> None:
+    """Route change requests at each stage: published for a later date, submitted, draft."""
+    from hts.demo.changes import make_demo_changes
+
+    made = make_demo_changes(db.session(), planner=users["planner"], approver=users["manager"], today=day,
+                             config=current_app.config)
+    if made.made:
+        _say(f"Route change requests: {made.made} (one published for a later date, one waiting for the "
+             "manager's approval, one draft)")
+
+
 def _sweep(day: dt.date) -> None:
     """This morning's compliance sweep, as the scheduler would have run it at 05:30."""
     from hts.compliance.rules import policy_from_config
@@ -162,6 +173,7 @@ def demo_command(seed: int, pupils: int, keep_files: Path | None, today: str | N
     _sweep(city.today)
     password = new_password()
     users = reset_demo_accounts(db.session(), city.account_operator_ref, password)
+    _changes(city.today, {user.role.value: user for user in users})
     db.session.commit()
     _say(f"Demo city loaded in {time.perf_counter() - started:.1f} s.")
     click.echo(f"Sign in at {DEMO_URL} with password {password} as:")

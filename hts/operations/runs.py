@@ -21,7 +21,9 @@ from hts.operations.models import (
     RunPupilStatus,
     RunStatus,
 )
-from hts.routing.models import Route, RouteStop
+from hts.people.models import Pupil
+from hts.routing import versions
+from hts.routing.models import Route, RouteStop, RouteVersion
 
 LONDON = ZoneInfo("Europe/London")
 EVENT_KINDS = ("departed", "pupil_boarded", "pupil_not_presented", "arrived_at_school", "completed", "cancelled")
@@ -29,6 +31,40 @@ EVENT_KINDS = ("departed", "pupil_boarded", "pupil_not_presented", "arrived_at_s
 
 class EventRefused(ValueError):
     """An event that cannot apply to the run as it stands, with the reason."""
+
+
+@dataclass(frozen=True)
+class RunSource:
+    """What a run copies from its route: the version in force on its day, crew and pupils."""
+
+    version: int
+    operator_id: int | None
+    vehicle_id: int | None
+    driver_id: int | None
+    pa_id: int | None
+    pupils: list[Pupil]
+
+    @classmethod
+    def of_route(cls, route: Route) -> RunSource:
+        """The route as it stands today."""
+        return cls(route.version, route.operator_id, route.vehicle_id, route.driver_id, route.pa_id, route.pupils)
+
+    @classmethod
+    def of_version(cls, version: RouteVersion, pupils: dict[int, Pupil]) -> RunSource:
+        """A published version that takes effect later than today's."""
+        snap = version.snapshot
+        return cls(version.version, snap.get("operator_id"), snap.get("vehicle_id"), snap.get("driver_id"),
+                   snap.get("pa_id"), [pupils[i] for i in versions.snapshot_pupil_ids(snap) if i in pupils])
+
+
+def _pending_versions(session: Session, day: dt.date) -> dict[int, RouteVersion]:
+    """Route id -> the version in force on `day` where it is newer than the route's own."""
+    rows = session.scalars(
+        select(RouteVersion).join(Route, Route.id == RouteVersion.route_id)
+        .where(RouteVersion.effective_from <= day, RouteVersion.version > Route.version)
+        .order_by(RouteVersion.route_id, RouteVersion.version)
+    )
+    return {row.route_id: row for row in rows}  # the last (newest) per route wins
 
 
 @dataclass
@@ -53,8 +89,16 @@ def absences(session: Session, day: dt.date) -> dict[int, set[str]]:
 
 
 def generate_runs(session: Session, day: dt.date) -> GenerationReport:
-    """Create or refresh the runs of `day` (idempotent; runs already under way are left alone)."""
+    """Create or refresh the runs of `day` (idempotent; runs already under way are left alone).
+
+    Each run follows the route's version in force on `day`: a change published for a later date
+    leaves earlier days alone; a route withdrawn from a date has no runs from it.
+    """
     report = GenerationReport(day)
+    versions.apply_due_versions(session, min(day, dt.date.today()))
+    pending = _pending_versions(session, day)
+    pending_pupils = {p.id: p for p in session.scalars(select(Pupil).where(Pupil.id.in_(
+        {i for v in pending.values() for i in versions.snapshot_pupil_ids(v.snapshot)})))} if pending else {}
     routes = list(session.scalars(
         select(Route).where(Route.withdrawn_on.is_(None))
         .options(selectinload(Route.school), selectinload(Route.stops).selectinload(RouteStop.pupils))
@@ -65,8 +109,13 @@ def generate_runs(session: Session, day: dt.date) -> GenerationReport:
     existing = {run.route_id: run for run in session.scalars(
         select(Run).where(Run.run_on == day).options(selectinload(Run.pupils)))}
     for route in routes:
-        if not weekdays.includes(route.days, day):
+        version = pending.get(route.id)
+        if version is not None and versions.is_withdrawal(version.snapshot):
             continue
+        days = version.snapshot.get("days", route.days) if version is not None else route.days
+        if not weekdays.includes(days, day) or (route.starts_on is not None and day < route.starts_on):
+            continue
+        source = RunSource.of_version(version, pending_pupils) if version is not None else None
         run = existing.get(route.id)
         if run is not None and not is_unstarted(run):
             report.left_alone += 1
@@ -78,7 +127,7 @@ def generate_runs(session: Session, day: dt.date) -> GenerationReport:
             report.created += 1
         else:
             report.updated += 1
-        plan_run(run, route, day, absent)
+        plan_run(run, route, day, absent, source)
         if closed:
             run.status, run.reason = RunStatus.NOT_REQUIRED, closed
             report.not_required += 1
@@ -101,19 +150,22 @@ def new_run(route: Route, day: dt.date) -> Run:
     return Run(route=route, run_on=day, session=str(route.session), school_id=route.school_id)
 
 
-def plan_run(run: Run, route: Route, day: dt.date, absent: dict[int, set[str]]) -> None:
+def plan_run(run: Run, route: Route, day: dt.date, absent: dict[int, set[str]],
+             source: RunSource | None = None) -> None:
     """Copy the route's version, school, crew and due time onto the run, with the pupils travelling.
 
     `absent` is pupil id -> the sessions they are absent that day (see `absences`). The run's
     status is left to the caller: generation derives it from the calendar, an import from the file.
+    `source` is the route's version in force that day when it is not today's (default: the route).
     """
+    source = source or RunSource.of_route(route)
     school = route.school
     session_name = str(route.session)
-    travelling = [p for p in route.pupils if weekdays.includes(p.travel_days, day)]
+    travelling = [p for p in source.pupils if weekdays.includes(p.travel_days, day)]
     run.session, run.school_id = session_name, school.id
-    run.route_version = route.version
-    run.operator_id, run.vehicle_id = route.operator_id, route.vehicle_id
-    run.driver_id, run.pa_id = route.driver_id, route.pa_id
+    run.route_version = source.version
+    run.operator_id, run.vehicle_id = source.operator_id, source.vehicle_id
+    run.driver_id, run.pa_id = source.driver_id, source.pa_id
     run.due_at_school = school.start_time if session_name == "am" else school.finish_time
     wanted = {p.id: i for i, p in enumerate(travelling)}
     run.pupils = [rp for rp in run.pupils if rp.pupil_id in wanted]

@@ -134,7 +134,8 @@ def plan_command(session_name: str, day: str, schools: str, time_limit: int, jso
         f"Draft plan {plan.id}: {summary['vehicles']} vehicles, £{summary['daily_cost']:,.2f} a day, "
         f"{summary['total_distance_km']:,.1f} km, mean ride {summary['mean_ride_minutes']} min, "
         f"max {summary['max_ride_minutes']} min, {summary['unassigned']} unassigned, "
-        f"{summary['pupils_over_limit']} over their limit, {summary['wall_seconds']} s.",
+        f"{summary['pupils_over_limit']} over their limit, {summary['locked_routes_kept']} locked routes kept, "
+        f"{summary['wall_seconds']} s.",
         err=True,
     )
     if summary["check"]:
@@ -142,3 +143,41 @@ def plan_command(session_name: str, day: str, schools: str, time_limit: int, jso
     if json_file is not None:
         json.dump(document, json_file, indent=2)
         json_file.write("\n")
+
+
+@routes_group.command("publish")
+@click.argument("change_id", type=int)
+@click.option("--as", "email", required=True, help="Email of the planner publishing it (their account).")
+@click.option("--date", "day", help="Publish as on this day (YYYY-MM-DD, default today).")
+@with_appcontext
+def publish_command(change_id: int, email: str, day: str | None) -> None:
+    """Publish an approved route change request and queue the operators' notices."""
+    from hts.auth.models import User
+    from hts.compliance.cli import parse_day
+    from hts.routing.change_mail import notify_operators
+    from hts.routing.change_views import school_day_test
+    from hts.routing.changes import ChangeRefused, publish
+    from hts.routing.models import ChangeRequest
+
+    today = parse_day(day) if day else dt.date.today()
+    change = db.session.get(ChangeRequest, change_id)
+    if change is None:
+        fail(f"no change request {change_id}. See the list at /changes.")
+    user = _find(User, User.email, email.strip().lower(), "user")
+    try:
+        result = publish(db.session(), change, user, today=today,
+                         notice_days=int(current_app.config["CHANGE_NOTICE_SCHOOL_DAYS"]),
+                         is_school_day=school_day_test())
+        sent = notify_operators(db.session(), change, result, current_app.config)
+    except ChangeRefused as refused:
+        db.session.rollback()
+        click.echo(f"Refused: change request {change_id} cannot be published:", err=True)
+        for reason in refused.reasons:
+            click.echo(f"  - {reason}", err=True)
+        raise SystemExit(EXIT_REFUSED) from None
+    db.session.commit()
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}.", err=True)
+    click.echo(f"Published change request {change_id}: {len(result.versions)} route versions from "
+               f"{change.effective_date.isoformat()}, {len(result.applied_now)} in force now, "
+               f"{sent} operator notices queued.", err=True)

@@ -79,7 +79,15 @@ class Route(Base):
     daily_price_pence: Mapped[int] = mapped_column(Integer, default=0)
     days: Mapped[int] = mapped_column(Integer, default=weekdays.SCHOOL_DAYS)
     distance_metres: Mapped[int] = mapped_column(Integer, default=0)
+    #: The number of the version in force today (see RouteVersion; runs copy it).
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: The contracted vehicle class (car, mpv, wav, minibus): the capacity to plan with while
+    #: no vehicle is assigned.
+    vehicle_type: Mapped[str | None] = mapped_column(String(16))
+    #: A planner locked the route: re-optimisation leaves it and its pupils as they are.
+    locked: Mapped[bool] = mapped_column(default=False)
+    #: A route created by a change request runs from this day; None means from publication.
+    starts_on: Mapped[dt.date | None] = mapped_column(Date)
     #: Set when a promoted plan replaced the route: kept for its runs and history, no longer run.
     withdrawn_on: Mapped[dt.date | None] = mapped_column(Date)
     published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -221,3 +229,127 @@ class DraftRoute(Base):
     school: Mapped[School] = relationship()
 
     __table_args__ = (UniqueConstraint("plan_id", "route_code"),)
+
+
+class ChangeState(enum.StrEnum):
+    """Where a route change request is: draft -> submitted -> approved -> published, or rejected."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the request still holds its routes (no other request may change them)."""
+        return self in (ChangeState.DRAFT, ChangeState.SUBMITTED, ChangeState.APPROVED)
+
+
+class ChangeAction(enum.StrEnum):
+    """What a change request does to one route."""
+
+    MODIFY = "modify"
+    CREATE = "create"
+    WITHDRAW = "withdraw"
+
+
+class ChangeRequest(Base):
+    """A controlled change to published routes: why, who asked, from when, and who approved it."""
+
+    __tablename__ = "change_request"
+    __audited__ = True
+    __audit_exclude__ = frozenset({"lock_version", "updated_at"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: Who asked for the change (a school, a parent, the compliance team...), as told.
+    requested_by: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[ChangeState] = mapped_column(_enum(ChangeState, "change_state"), default=ChangeState.DRAFT,
+                                               index=True)
+    effective_date: Mapped[dt.date] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    rejected_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: School days of notice the operator had when it was published.
+    notice_school_days: Mapped[int | None] = mapped_column(Integer)
+    #: Optimistic locking: every save increments it; a save from a stale page is refused.
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    items: Mapped[list[RouteChange]] = relationship(
+        back_populates="change", cascade="all, delete-orphan", order_by="RouteChange.id"
+    )
+    created_by: Mapped[Any] = relationship("User", foreign_keys=[created_by_id])
+    submitted_by: Mapped[Any] = relationship("User", foreign_keys=[submitted_by_id])
+    approved_by: Mapped[Any] = relationship("User", foreign_keys=[approved_by_id])
+    rejected_by: Mapped[Any] = relationship("User", foreign_keys=[rejected_by_id])
+    published_by: Mapped[Any] = relationship("User", foreign_keys=[published_by_id])
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    def __str__(self) -> str:
+        return f"Change {self.id}: {self.title}"
+
+
+class RouteChange(Base):
+    """One route in a change request: the version it was drawn from and what it becomes."""
+
+    __tablename__ = "route_change"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_request_id: Mapped[int] = mapped_column(
+        ForeignKey("change_request.id", ondelete="CASCADE"), index=True
+    )
+    #: None for a route the change creates, until it is published.
+    route_id: Mapped[int | None] = mapped_column(ForeignKey("route.id", ondelete="CASCADE"), index=True)
+    action: Mapped[ChangeAction] = mapped_column(_enum(ChangeAction, "change_action"))
+    #: The route's newest published version when the change was drawn up (optimistic locking).
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    route_code: Mapped[str] = mapped_column(String(32))
+    #: The route as it will be (see hts.routing.versions); None when it is withdrawn.
+    proposed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Readable lines: pupils added or removed, stop order, times, vehicle, crew.
+    summary: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: The route while the request is open, else None: unique, so one open request per route
+    #: (and per new route code), even with two planners at the same moment.
+    open_key: Mapped[str | None] = mapped_column(String(48), unique=True)
+
+    change: Mapped[ChangeRequest] = relationship(back_populates="items")
+    route: Mapped[Route | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.action.value} {self.route_code}"
+
+
+class RouteVersion(Base):
+    """A published version of a route and the day it takes effect: one in force on any day."""
+
+    __tablename__ = "route_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_id: Mapped[int] = mapped_column(ForeignKey("route.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    #: The route as published (see hts.routing.versions); {"withdrawn": true} for a withdrawal.
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    change_request_id: Mapped[int | None] = mapped_column(ForeignKey("change_request.id", ondelete="SET NULL"))
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_by: Mapped[str] = mapped_column(String(254), default="")
+
+    change: Mapped[ChangeRequest | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("route_id", "version"),
+        UniqueConstraint("route_id", "effective_from"),
+    )

@@ -16,7 +16,7 @@ from hts.people.models import School
 from hts.routing import worker
 from hts.routing.models import DraftPlan, PlanStatus
 from hts.routing.plan_forms import PlanForm
-from hts.routing.planning import PlanInputError, compare, promote
+from hts.routing.planning import PlanInputError, compare, kept_route_ids, promote
 from hts.web import paginate
 
 bp = Blueprint("plans", __name__, url_prefix="/plans", template_folder="templates")
@@ -99,8 +99,11 @@ def promote_plan(plan_id: int) -> Any:
         flash(str(exc), "error")
         return redirect(url_for("plans.plan", plan_id=plan_id))
     db.session.commit()
+    kept = len(kept_route_ids(draft))
     flash(f"Plan {draft.id} is now the published network: {len(draft.routes)} routes published, "
-          f"{len(withdrawn)} withdrawn. Assign operators and crews on the readiness board.", "success")
+          f"{len(withdrawn)} withdrawn, {kept} locked route{'s' if kept != 1 else ''} kept as "
+          f"{'they were' if kept != 1 else 'it was'}. "
+          "Assign operators and crews on the readiness board.", "success")
     return redirect(url_for("plans.plan", plan_id=plan_id))
 
 

@@ -6,6 +6,7 @@ Services flush; the CLI command or background job that runs them commits.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,9 @@ from hts.routing.models import (
     PlanStatus,
     PupilIncompatibility,
     Route,
+    RouteChange,
     RouteStop,
+    RouteVersion,
     StopKind,
 )
 
@@ -80,6 +83,8 @@ class PlanIndex:
     points: list[Point] = field(default_factory=list)
     pupils: dict[str, Pupil] = field(default_factory=dict)
     vehicle_types: list[tuple[VehicleTypeSetting, bool]] = field(default_factory=list)
+    #: Published routes a planner locked: kept as they are, their pupils left out of the problem.
+    locked_routes: list[Route] = field(default_factory=list)
 
 
 def _seconds(t: dt.time) -> int:
@@ -127,7 +132,10 @@ def build_problem(session: Session, *, session_name: str, weekday: int, school_u
     for a, b in session.execute(select(PupilIncompatibility.pupil_id, PupilIncompatibility.other_pupil_id)):
         incompatible.setdefault(a, set()).add(b)
         incompatible.setdefault(b, set()).add(a)
-    travelling = [pupil for pupil in pupils if weekdays.includes(pupil.travel_days, weekday)]
+    index.locked_routes = locked_routes(session, session_name, [s.id for s in schools] if school_urns else [])
+    kept = {pupil.id for route in index.locked_routes for pupil in route.pupils}
+    travelling = [pupil for pupil in pupils
+                  if weekdays.includes(pupil.travel_days, weekday) and pupil.id not in kept]
     refs = {pupil.id: pupil.pupil_ref for pupil in travelling}
     requests = []
     for pupil in travelling:
@@ -199,11 +207,16 @@ def solution_json(problem: p.Problem, index: PlanIndex, solution: p.Solution) ->
     """The `hts plan --json` document: routes, unassigned pupils with reasons, and the summary."""
     routes = []
     counters: dict[str, int] = {}
+    # A locked route keeps its code, so the draft's numbering steps round the codes it holds.
+    taken = {route.route_code for route in index.locked_routes}
     ordered = sorted(solution.routes, key=lambda r: (index.schools[r.school].urn, r.visits[0].arrival_seconds))
     for route in ordered:
         urn = index.schools[route.school].urn
-        counters[urn] = counters.get(urn, 0) + 1
-        routes.append(_route_json(problem, index, route, f"{problem.session.upper()}-{urn}-{counters[urn]:02d}"))
+        code = ""
+        while not code or code in taken:
+            counters[urn] = counters.get(urn, 0) + 1
+            code = f"{problem.session.upper()}-{urn}-{counters[urn]:02d}"
+        routes.append(_route_json(problem, index, route, code))
     f = solution.figures
     return {
         "session": problem.session,
@@ -221,6 +234,10 @@ def solution_json(problem: p.Problem, index: PlanIndex, solution: p.Solution) ->
             "pupils_over_limit": f.pupils_over_limit,
             "unassigned": f.pupils_unassigned,
             "solve_seconds": f.solve_seconds,
+            "locked_routes_kept": len(index.locked_routes),
+            "locked_route_codes": [route.route_code for route in index.locked_routes],
+            "locked_route_ids": [route.id for route in index.locked_routes],
+            "pupils_on_locked_routes": sum(len(route.pupils) for route in index.locked_routes),
         },
     }
 
@@ -296,11 +313,26 @@ def published_routes(session: Session, session_name: str, school_ids: Sequence[i
     return list(session.scalars(query.order_by(Route.route_code)))
 
 
+def locked_routes(session: Session, session_name: str, school_ids: Sequence[int]) -> list[Route]:
+    """The published routes of a session (for some schools, all when none given) that planners locked."""
+    return [route for route in published_routes(session, session_name, school_ids) if route.locked]
+
+
+def kept_route_ids(plan: DraftPlan) -> set[int]:
+    """The locked routes the plan left as they were (and whose pupils it did not plan)."""
+    return set((plan.summary or {}).get("locked_route_ids", []))
+
+
 def compare(session: Session, plan: DraftPlan) -> dict[str, Any]:
-    """The draft against the published network: vehicles, cost, distance, ride times, pupils moved."""
+    """The draft against the published routes it would replace: vehicles, cost, distance, rides, pupils moved.
+
+    Locked routes the plan kept stay either way, so they are counted on neither side.
+    """
     school_ids = sorted({r.school_id for r in plan.routes}) or [
         s.id for s in session.scalars(select(School).where(School.urn.in_(plan.school_urns)))]
-    current = published_routes(session, str(plan.session), school_ids if plan.school_urns else [])
+    kept = kept_route_ids(plan)
+    current = [route for route in published_routes(session, str(plan.session), school_ids if plan.school_urns else [])
+               if route.id not in kept]
     current_rides: list[float] = []
     current_route_of: dict[str, str] = {}
     for route in current:
@@ -362,11 +394,56 @@ def _route_stops(stops: list[dict[str, Any]], pupils: dict[str, Pupil], school_i
     return rows
 
 
+def locking_changed(kept: set[int], current: Sequence[Route]) -> list[str]:
+    """Why the routes locked now differ from those the plan kept (empty when they match).
+
+    A route locked after the plan ran would keep its pupils while the draft carries them too;
+    a route unlocked since would be withdrawn with its pupils in no draft route.
+    """
+    locked_now = {route.id: route.route_code for route in current if route.locked}
+    reasons = [f"route {code} was locked after this plan was made"
+               for route_id, code in sorted(locked_now.items(), key=lambda item: item[1]) if route_id not in kept]
+    gone = sorted(kept - set(locked_now))
+    if gone:
+        reasons.append(f"{len(gone)} route{'s' if len(gone) != 1 else ''} the plan kept locked "
+                       f"{'are' if len(gone) != 1 else 'is'} no longer locked or published")
+    return reasons
+
+
+def _free_code(code: str, taken: set[str]) -> str:
+    """The code, or the next free one after it ('AM-1-03' -> 'AM-1-04'), so route codes stay unique."""
+    match = re.fullmatch(r"(.*?)(\d+)", code)
+    stem, number, width = (match.group(1), int(match.group(2)), len(match.group(2))) if match else (code + "-", 1, 1)
+    while code in taken:
+        number += 1
+        code = f"{stem}{number:0{width}d}"
+    return code
+
+
+def changes_in_progress(session: Session, route_ids: list[int]) -> list[str]:
+    """Routes held by an open change request or with a published version still to come, as
+    readable lines: replacing them would lose the change."""
+    if not route_ids:
+        return []
+    lines = [f"{item.route_code} is in change request {item.change_request_id}"
+             for item in session.scalars(select(RouteChange).where(
+                 RouteChange.open_key.in_([f"route:{i}" for i in route_ids])).order_by(RouteChange.route_code))]
+    lines += [f"{code} has version {number} taking effect on {day:%d %B %Y}"
+              for code, number, day in session.execute(
+                  select(Route.route_code, RouteVersion.version, RouteVersion.effective_from)
+                  .join(Route, Route.id == RouteVersion.route_id)
+                  .where(RouteVersion.route_id.in_(route_ids), RouteVersion.version > Route.version)
+                  .order_by(Route.route_code))]
+    return lines
+
+
 def promote(session: Session, plan: DraftPlan, *, today: dt.date) -> list[str]:
     """Publish the draft: its routes replace the published ones of its session and schools.
 
     Replaced routes are withdrawn (kept, with their runs and history) and the new routes start
     without operator or crew: they go through the compliance gate on the readiness board.
+    Locked routes stay as they are; the plan left their pupils out. Refused (PlanInputError)
+    when routes were locked or unlocked since the plan ran.
     """
     if plan.status != PlanStatus.READY:
         raise PlanInputError(f"only a ready plan can be promoted; this one is {plan.status.value}")
@@ -374,18 +451,33 @@ def promote(session: Session, plan: DraftPlan, *, today: dt.date) -> list[str]:
     if plan.school_urns:
         school_ids = sorted(set(school_ids) | {s.id for s in session.scalars(
             select(School).where(School.urn.in_(plan.school_urns)))})
+    current = published_routes(session, str(plan.session), school_ids if plan.school_urns else [])
+    changed = locking_changed(kept_route_ids(plan), current)
+    if changed:
+        raise PlanInputError(f"this plan cannot be published: {'; '.join(changed)}. Run the plan again, "
+                             "so that every pupil is on exactly one route")
+    held = changes_in_progress(session, [r.id for r in current if not r.locked])
+    if held:
+        raise PlanInputError("this plan cannot be published while routes it replaces are in route change "
+                             f"control: {'; '.join(held)}. Publish, reject or discard those changes (or lock "
+                             "the routes and run the plan again) first")
     withdrawn = []
-    for route in published_routes(session, str(plan.session), school_ids if plan.school_urns else []):
+    for route in current:
+        if route.locked:
+            continue  # a planner locked it: it and its pupils stay as they are
         route.withdrawn_on = today
         route.route_code = f"{route.route_code}~{route.id}"  # frees the code; unique among withdrawn
         withdrawn.append(route.route_code)
     session.flush()
     pupils = {x.pupil_ref: x for x in session.scalars(select(Pupil).where(Pupil.pupil_ref.in_(
         [ref for r in plan.routes for s in r.stops for ref in s.get("pupil_refs", [])])))}
+    taken = set(session.scalars(select(Route.route_code)))
     for draft in plan.routes:
-        route = Route(route_code=draft.route_code, session=plan.session, school_id=draft.school_id,
+        code = _free_code(draft.route_code, taken)
+        taken.add(code)
+        route = Route(route_code=code, session=plan.session, school_id=draft.school_id,
                       daily_price_pence=draft.daily_price_pence, distance_metres=draft.distance_metres,
-                      days=weekdays.SCHOOL_DAYS, version=1)
+                      days=weekdays.SCHOOL_DAYS, version=1, vehicle_type=draft.vehicle_type)
         route.stops = _route_stops(draft.stops, pupils, draft.school_id, str(plan.session))
         session.add(route)
     plan.status = PlanStatus.PROMOTED

@@ -19,8 +19,10 @@ from hts.auth.access import can_see_pupils, operator_scope, roles_required
 from hts.operators.models import Operator
 from hts.people.models import School
 from hts.people.views import route_pupil_counts, school_options
-from hts.routing.models import Route, RouteStop, Session, StopKind
-from hts.web import ROUTE_ROLES, contains, int_arg, paginate, search_text
+from hts.routing.change_views import pupil_names, route_versions, school_names
+from hts.routing.models import Route, RouteChange, RouteStop, RouteVersion, Session, StopKind
+from hts.routing.versions import is_withdrawal
+from hts.web import PLAN_ROLES, ROUTE_ROLES, contains, int_arg, paginate, search_text
 
 bp = Blueprint("routing", __name__, template_folder="templates")
 
@@ -118,8 +120,25 @@ def route(route_id: int) -> Any:
         }
         for stop in record.stops
     ]
+    council = scope is None
+    open_change = db.session.scalar(
+        select(RouteChange).where(RouteChange.open_key == f"route:{record.id}")) if council else None
     return render_template(
         "routing/route.html", route=record, show_pupils=show_pupils,
         markers=json.dumps(markers) if show_pupils else None,
         tiles=current_app.config.get("MAP_TILE_URL", ""), history=history_for(("route", [record.id])),
+        versions=route_versions(record.id) if council else [], open_change=open_change,
     )
+
+
+@bp.get("/routes/<int:route_id>/versions/<int:number>")
+@roles_required(PLAN_ROLES)
+def route_version(route_id: int, number: int) -> Any:
+    """One published version of a route: its stops, vehicle and crew as published, and why."""
+    route = db.session.get(Route, route_id) or abort(404)
+    version = db.session.scalar(select(RouteVersion).where(
+        RouteVersion.route_id == route_id, RouteVersion.version == number)) or abort(404)
+    snapshot = version.snapshot
+    return render_template("changes/version.html", route=route, version=version, snapshot=snapshot,
+                           withdrawn=is_withdrawal(snapshot), names=pupil_names([snapshot]),
+                           school_names=school_names([snapshot]))

@@ -14,18 +14,37 @@ from hts.sitrep.report import CASEWORK_KEYS, COMPLIANCE_KEYS, DEFINITIONS, LABEL
 REPORT_TITLE = "Home to school transport: week-ending report"
 
 
-class _Report(FPDF):
-    """An A4 report with the title, period and page number at the foot of every page."""
+class A4Document(FPDF):
+    """An A4 document with its title, period and page number at the foot of every page.
 
-    def __init__(self, *, footer_text: str, **kwargs: Any) -> None:
+    Shared by every PDF hts makes (the SITREP here, run sheets in hts.operations.runsheets).
+    """
+
+    def __init__(self, *, title: str, footer_text: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.document_title = title
         self.footer_text = footer_text
 
     def footer(self) -> None:
-        """The report, its period and 'page n of m'."""
+        """The document, its period and 'page n of m'."""
         self.set_y(-12)
         self.set_font("Helvetica", "", 8)
-        self.cell(0, 5, f"{REPORT_TITLE} - {self.footer_text} - page {self.page_no()} of {{nb}}", align="C")
+        self.cell(0, 5, f"{self.document_title} - {self.footer_text} - page {self.page_no()} of {{nb}}",
+                  align="C")
+
+
+def new_a4(*, title: str, footer_text: str, full_title: str, author: str) -> A4Document:
+    """A portrait A4 document with hts's margins, metadata and page numbering, on its first page."""
+    pdf = A4Document(title=title, footer_text=footer_text, format="A4", unit="mm")
+    pdf.set_title(full_title)
+    pdf.set_author(author or "hts")
+    pdf.set_creator("hts")
+    pdf.set_lang("en-GB")
+    pdf.set_auto_page_break(auto=True, margin=18)
+    pdf.set_margins(18, 18, 18)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    return pdf
 
 
 def _pct(value: float | None) -> str:
@@ -36,15 +55,8 @@ def week_pdf(*, week: Mapping[str, Any], days: list[Mapping[str, Any]], config: 
              produced_on: dt.date, council: str = "") -> bytes:
     """The week's SITREP laid out for a committee paper (A4): figures with targets, days, definitions."""
     start, end = dt.date.fromisoformat(week["period_start"]), dt.date.fromisoformat(week["period_end"])
-    pdf = _Report(footer_text=f"Week ending {end:%-d %B %Y}", format="A4", unit="mm")
-    pdf.set_title(f"{REPORT_TITLE}, week ending {end:%-d %B %Y}")
-    pdf.set_author(council or "hts")
-    pdf.set_creator("hts")
-    pdf.set_lang("en-GB")
-    pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.set_margins(18, 18, 18)
-    pdf.alias_nb_pages()
-    pdf.add_page()
+    pdf = new_a4(title=REPORT_TITLE, footer_text=f"Week ending {end:%-d %B %Y}",
+                 full_title=f"{REPORT_TITLE}, week ending {end:%-d %B %Y}", author=council)
     heading = FontFace(emphasis="BOLD", fill_color=(230, 230, 230))
 
     pdf.set_font("Helvetica", "B", 18)

@@ -17,7 +17,7 @@ from hts.demo.generator import LOAD_ORDER, generate, write_files
 from hts.imports.service import run_import
 from hts.operators.models import Document, Operator, Staff, Vehicle
 from hts.people.models import Postcode, Pupil, PupilAddress, School
-from hts.routing.models import Route
+from hts.routing.models import ChangeRequest, Route
 from tests.demo.conftest import TODAY
 
 PASSWORD = re.compile(r"password (\S+) as:")
@@ -68,6 +68,10 @@ def test_hts_demo_loads_the_city_and_prints_one_password_for_every_role(app, db_
         select(Operator.id).where(Operator.operator_ref == account_ref))
     assert db_session.scalar(select(func.count()).select_from(Route)
                              .where(Route.operator_id == operator_user.operator_id)) > 0
+    states = sorted(state.value for state in db_session.scalars(select(ChangeRequest.state)))
+    assert states == ["draft", "published", "submitted"]
+    manager = db_session.scalar(select(User).where(User.email == demo_email(Role.MANAGER)))
+    assert manager.route_approver
 
 
 def test_running_hts_demo_again_changes_no_data_and_resets_the_passwords(app, db_session):
@@ -85,6 +89,7 @@ def test_running_hts_demo_again_changes_no_data_and_resets_the_passwords(app, db
     assert admin.active
     assert check_password_hash(admin.password_hash, new) and not check_password_hash(admin.password_hash, old)
     assert _count(db_session, Pupil) == 200
+    assert _count(db_session, ChangeRequest) == 3  # made once, not again
 
 
 def test_a_rejected_demo_file_stops_the_load_with_exit_1_and_writes_nothing(app, db_session, monkeypatch):

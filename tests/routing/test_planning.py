@@ -143,3 +143,111 @@ def test_an_unreachable_road_server_fails_the_plan_command_readably(cli, db_sess
     result = cli("plan", "--session", "am", "--schools", "700001", "--time-limit", "1")
     assert result.exit_code == 1
     assert "road-routing server" in result.output and "Traceback" not in result.output
+
+
+def _plan_with_locked_route(db_session, app):
+    """PL0 and PL1 on a locked route, the rest on old routes; a plan for the school, run."""
+    school, pupils = small_city(db_session)
+    locked = factories.make_route(db_session, school=school, pupils=pupils[:2], route_code="AM-700001-01",
+                                  locked=True)
+    old = [factories.make_route(db_session, school=school, pupils=[p], route_code=f"OLD-{i}")
+           for i, p in enumerate(pupils[2:7])]
+    plan = DraftPlan(session="am", weekday=2, school_urns=["700001"], time_limit_seconds=2, requested_by="t")
+    db_session.add(plan)
+    document = run_plan(db_session, plan, {**app.config, "PLAN_WORKERS": 1}, on_date=DAY)
+    return school, pupils, locked, old, plan, document
+
+
+def test_pupils_of_locked_routes_are_left_out_of_the_plan_and_counted_in_the_summary(db_session, app):
+    _, pupils, locked, _, plan, document = _plan_with_locked_route(db_session, app)
+    carried = {ref for r in document["routes"] for s in r["stops"] for ref in s.get("pupil_refs", [])}
+    assert not carried & {"PL0", "PL1"}
+    assert carried | {u["pupil_ref"] for u in document["unassigned"]} == {"PL2", "PL3", "PL4", "PL-TWIN", "PL-WC"}
+    summary = plan.summary
+    assert summary["locked_routes_kept"] == 1 and summary["locked_route_codes"] == ["AM-700001-01"]
+    assert summary["pupils_on_locked_routes"] == 2
+    # The draft's numbering steps round the code the locked route keeps.
+    assert "AM-700001-01" not in [r["route_code"] for r in document["routes"]]
+    assert compare(db_session, plan)["published"]["vehicles"] == 5  # the locked route is on neither side
+
+
+def test_a_locked_route_of_the_other_session_does_not_hold_its_pupils_back(db_session, app):
+    school, pupils = small_city(db_session)
+    route = factories.make_route(db_session, school=school, pupils=pupils[:2], route_code="PM-LOCKED", locked=True)
+    route.session = "pm"
+    db_session.flush()
+    problem, index = build_problem(db_session, session_name="am", weekday=2, school_urns=["700001"],
+                                   config=app.config, on_date=DAY)
+    assert {"PL0", "PL1"} <= {r.ref for r in problem.requests} and index.locked_routes == []
+
+
+def test_promotion_keeps_locked_routes_and_sets_the_new_routes_vehicle_type(db_session, app):
+    school, _, locked, old, plan, _ = _plan_with_locked_route(db_session, app)
+    withdrawn = promote(db_session, plan, today=DAY)
+    assert len(withdrawn) == 5 and all(r.withdrawn_on == DAY for r in old)
+    assert locked.withdrawn_on is None and locked.route_code == "AM-700001-01"
+    assert [p.pupil_ref for p in locked.pupils] == ["PL0", "PL1"]
+    live = db_session.scalars(select(Route).where(Route.school_id == school.id, Route.withdrawn_on.is_(None),
+                                                  Route.id != locked.id)).all()
+    by_code = {r.route_code: r.vehicle_type for r in plan.routes}
+    assert live and all(r.vehicle_type == by_code[r.route_code] for r in live)
+    assert all(r.vehicle_type in {"car", "mpv", "wav", "minibus"} for r in live)
+
+
+def test_promotion_is_refused_when_routes_were_locked_or_unlocked_since_the_plan_ran(db_session, app):
+    _, _, locked, old, plan, _ = _plan_with_locked_route(db_session, app)
+    old[0].locked = True
+    db_session.flush()
+    with pytest.raises(PlanInputError, match="route OLD-0 was locked after this plan was made"):
+        promote(db_session, plan, today=DAY)
+    old[0].locked, locked.locked = False, False
+    db_session.flush()
+    with pytest.raises(PlanInputError, match="1 route the plan kept locked is no longer locked"):
+        promote(db_session, plan, today=DAY)
+    assert all(r.withdrawn_on is None for r in [locked, *old]) and plan.status == PlanStatus.READY
+
+
+def test_a_draft_code_taken_since_the_plan_ran_is_moved_to_the_next_free_one(db_session, app):
+    school, pupils = small_city(db_session)
+    plan = DraftPlan(session="am", weekday=2, school_urns=["700001"], time_limit_seconds=2, requested_by="t")
+    db_session.add(plan)
+    run_plan(db_session, plan, {**app.config, "PLAN_WORKERS": 1}, on_date=DAY)
+    count = len(plan.routes)
+    assert [r.route_code for r in plan.routes] == [f"AM-700001-{n:02d}" for n in range(1, count + 1)]
+    other = factories.make_school(db_session)
+    factories.make_route(db_session, school=other, pupils=[], route_code="AM-700001-01")  # made meanwhile
+    promote(db_session, plan, today=DAY)
+    codes = set(db_session.scalars(select(Route.route_code).where(Route.school_id == school.id)))
+    assert codes == {f"AM-700001-{n:02d}" for n in range(2, count + 2)}
+
+
+def test_the_plan_page_says_how_many_locked_routes_were_kept(client, login, db_session, app):
+    *_, plan, _ = _plan_with_locked_route(db_session, app)
+    login("planner")
+    page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert "Locked routes kept as they are" in page
+    assert "1 locked route was kept as it is (AM-700001-01): its 2 pupils were not re-planned" in page
+    done = client.post(f"/plans/{plan.id}/promote", follow_redirects=True).get_data(as_text=True)
+    assert "5 withdrawn, 1 locked route kept as it was" in done
+
+
+def test_promotion_is_refused_while_a_route_it_replaces_is_in_change_control(db_session, app):
+    from hts.routing import changes, versions
+    from hts.routing.models import ChangeAction
+
+    school, pupils = small_city(db_session)
+    legacy = [factories.make_route(db_session, school=school, pupils=[p], route_code=f"HELD-{i}")
+              for i, p in enumerate(pupils[:3])]
+    plan = DraftPlan(session="am", weekday=2, school_urns=["700001"], time_limit_seconds=2, requested_by="t")
+    db_session.add(plan)
+    run_plan(db_session, plan, {**app.config, "PLAN_WORKERS": 1}, on_date=DAY)
+    planner = factories.make_user(db_session, role="planner")
+    change = changes.start(db_session, planner, title="Held", reason="", requested_by="", effective_date=DAY,
+                           today=DAY)
+    changes.stage(db_session, change, planner, route=legacy[1], proposed=versions.snapshot_of(legacy[1]),
+                  action=ChangeAction.MODIFY)
+    with pytest.raises(PlanInputError, match=f"HELD-1 is in change request {change.id}"):
+        promote(db_session, plan, today=DAY)
+    assert all(route.withdrawn_on is None for route in legacy)
+    changes.discard(db_session, change, planner)
+    assert len(promote(db_session, plan, today=DAY)) == 3

@@ -14,7 +14,15 @@ from hts.compliance.models import GatewayReview, GatewayReviewItem
 from hts.operations.models import BusPassApplication, Complaint, Run, SafeguardingCase
 from hts.operators.models import Document, Operator, Staff, StaffRole, Vehicle, VehicleType
 from hts.people.models import Pupil, PupilAddress, School
-from hts.routing.models import DraftPlan, Route
+from hts.routing import versions
+from hts.routing.models import (
+    ChangeAction,
+    ChangeRequest,
+    DraftPlan,
+    Route,
+    RouteChange,
+    RouteVersion,
+)
 from hts.routing.models import Session as RouteSession
 from tests import factories
 
@@ -94,6 +102,8 @@ class Casework:
     bus_pass: BusPassApplication
     plan: DraftPlan
     review: GatewayReview
+    change: ChangeRequest
+    version: RouteVersion
 
 
 @pytest.fixture
@@ -112,6 +122,11 @@ def casework(db_session: Session, world: World) -> Casework:
                      requested_by="planner@council.example")
     review = GatewayReview(operator_id=world.ours.operator.id, opened_on=day, reviewer="compliance@council.example")
     review.items.append(GatewayReviewItem(staff_id=world.ours.driver.id))
-    db_session.add_all([run, complaint, case, bus_pass, plan, review])
+    change = ChangeRequest(title="Move a pupil", effective_date=day)
+    change.items.append(RouteChange(route=route, action=ChangeAction.MODIFY, route_code=route.route_code,
+                                    proposed=versions.snapshot_of(route), open_key=f"route:{route.id}"))
+    version = RouteVersion(route_id=route.id, version=route.version, effective_from=day,
+                           snapshot=versions.snapshot_of(route), published_by="planner@council.example")
+    db_session.add_all([run, complaint, case, bus_pass, plan, review, change, version])
     db_session.flush()
-    return Casework(run, complaint, case, bus_pass, plan, review)
+    return Casework(run, complaint, case, bus_pass, plan, review, change, version)

@@ -39,6 +39,7 @@ PLAN_READERS = frozenset({ADMIN, PLANNER, MANAGER})
 COMPLIANCE_OFFICERS = frozenset({ADMIN, COMPLIANCE})
 COMPLIANCE_OVERSIGHT = COMPLIANCE_OFFICERS | {MANAGER}
 COMPLIANCE_HOLDERS = COMPLIANCE_OVERSIGHT | {OPERATOR}
+WORKBENCH = PLAN_READERS | {COMPLIANCE}
 
 #: Sentinel rows: pages anyone may open, API endpoints that only an operator's bearer token
 #: opens (a browser session gets 401), and endpoints the matrix does not request.
@@ -56,6 +57,9 @@ EXPECTED: dict[str, Any] = {
     "people.pupil": PUPIL_DATA,
     "routing.routes": EVERY_ROLE,
     "routing.route": EVERY_ROLE,
+    "runsheets.run_sheet": PUPIL_DATA | {OPERATOR},
+    "runsheets.run_sheet_pdf_file": PUPIL_DATA | {OPERATOR},
+    "runsheets.run_sheet_csv_file": PUPIL_DATA | {OPERATOR},
     "operators.operators": OPERATOR_LIST,
     "operators.operator": OPERATOR_LIST | {OPERATOR},
     "operators.staff_list": FLEET,
@@ -82,6 +86,13 @@ EXPECTED: dict[str, Any] = {
     "plans.plans": PLAN_READERS,
     "plans.plan": PLAN_READERS,
     "plans.progress": PLAN_READERS,
+    "changes.change_list": PLAN_READERS,
+    "changes.change": PLAN_READERS,
+    "changes.new": frozenset({ADMIN, PLANNER}),
+    "routing.route_version": PLAN_READERS,
+    "workbench.index": WORKBENCH,
+    "workbench.edit_route": WORKBENCH,
+    "workbench.add_pupil": frozenset({ADMIN, PLANNER}),
     "compliance.dashboard": COMPLIANCE_OVERSIGHT,
     "compliance.not_compliant": COMPLIANCE_OVERSIGHT,
     "compliance.outbox": COMPLIANCE_OVERSIGHT,
@@ -139,11 +150,17 @@ def _detail_args(world: World, casework: Casework) -> dict[str, Any]:
         "compliance.staff": {"staff_id": ours.driver.id},
         "compliance.vehicle": {"vehicle_id": ours.vehicle.id},
         "plans.progress": {"plan_id": casework.plan.id},
+        "changes.change": {"change_id": casework.change.id},
+        "workbench.edit_route": {"change_id": casework.change.id, "item_id": casework.change.items[0].id},
+        "routing.route_version": {"route_id": ours.route.id, "number": casework.version.version},
         "people.school": {"school_id": world.school.id},
         "people.pupil": {"pupil_id": world.pupil.id},
         "privacy.record_views": {"pupil_id": world.pupil.id},
         "privacy.export": {"pupil_id": world.pupil.id},
         "routing.route": {"route_id": ours.route.id},
+        "runsheets.run_sheet": {"route_id": ours.route.id},
+        "runsheets.run_sheet_pdf_file": {"route_id": ours.route.id},
+        "runsheets.run_sheet_csv_file": {"route_id": ours.route.id},
         "operators.operator": {"operator_id": ours.operator.id},
         "operators.staff": {"staff_id": ours.driver.id},
         "operators.vehicle": {"vehicle_id": ours.vehicle.id},
