@@ -82,6 +82,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # The council's transport office, printed on run sheets for operators and crews.
     "CONTACT_PHONE": ("0121 496 0000", str),
     "CONTACT_EMAIL": ("transport@council.example", str),
+    # Pupils who left transport more than this many years ago are anonymised (hts/privacy/retention.py).
+    "RETENTION_YEARS": (6, int),
 }
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -44,8 +44,12 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite gets foreign keys, WAL and a busy timeout."""
-    kwargs: dict[str, Any] = {}
+    """An engine for the URL; SQLite gets foreign keys, WAL and a busy timeout.
+
+    Statement parameters are kept out of error messages (`hide_parameters`): a failed insert of a
+    pupil would otherwise put the child's name and address into the logs and tracebacks.
+    """
+    kwargs: dict[str, Any] = {"hide_parameters": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False}
         if url in ("sqlite://", "sqlite:///:memory:"):
@@ -65,6 +69,17 @@ def make_engine(url: str) -> Engine:
         # returned ids by sorting them, so batches of up to 1,000 rows are safe here.
         engine.dialect.insertmanyvalues_implicit_sentinel = InsertmanyvaluesSentinelOpts.AUTOINCREMENT
     return engine
+
+
+def serialise(session: Session, name: str) -> None:
+    """Let one transaction at a time past this point for `name`, until it commits or rolls back.
+
+    Work that reads, decides and writes (the compliance sweep) would otherwise run twice over when
+    two processes start it at once on PostgreSQL. There it takes a transaction-scoped advisory
+    lock; SQLite needs none, since every transaction begins IMMEDIATE and so holds the write lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

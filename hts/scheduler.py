@@ -84,6 +84,8 @@ JOBS = (
             "Run draft plans left queued; fail plans whose worker stopped"),
     JobSpec("heartbeat", "heartbeat", "interval", {"minutes": 1},
             "Shows the scheduler is alive"),
+    JobSpec("retention", "anonymise_departed_pupils", "cron", {"hour": 2, "minute": 15},
+            "Anonymise pupils who left transport more than RETENTION_YEARS ago"),
 )
 HEARTBEAT_JOB = "heartbeat"
 

@@ -312,8 +312,10 @@ def init_app(app: Flask) -> None:
         return _error(404, "Page not found", "Check the address, or go back to the home page.")
 
     @app.errorhandler(405)
-    def method_not_allowed(error: Any) -> tuple[Any, int]:
-        return _error(405, "Method not allowed", "This address does not accept that request.")
+    def method_not_allowed(error: Any) -> tuple[Any, int, dict[str, str]]:
+        body, status = _error(405, "Method not allowed", "This address does not accept that request.")
+        # HTTP requires a 405 to list the methods the address does accept.
+        return body, status, {"Allow": ", ".join(sorted(getattr(error, "valid_methods", None) or []))}
 
     @app.errorhandler(413)
     def too_large(error: Any) -> tuple[Any, int]:

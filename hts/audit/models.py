@@ -30,3 +30,19 @@ class AuditEntry(Base):
 
     # Lists by record are the common query ("history of this pupil").
     __table_args__ = (Index("ix_audit_entry_entity", "entity_type", "entity_id"),)
+
+
+class AuditRedactionPermit(Base):
+    """A permit to rewrite audit entries, held only inside the retention job's own transaction.
+
+    Database triggers (migration 0020) refuse every UPDATE of `audit_entry` unless a row exists
+    here, and every DELETE always. The retention job inserts a row, redacts the personal data of
+    anonymised pupils, and deletes the row before it commits, so no other transaction ever sees
+    a permit (see docs/architecture.md, "The audit log is append-only").
+    """
+
+    __tablename__ = "audit_redaction_permit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    granted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reason: Mapped[str] = mapped_column(String(200))

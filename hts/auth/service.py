@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gzip
 import re
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -19,6 +21,8 @@ from hts.db import as_utc, utcnow
 from hts.operators.models import Operator
 
 MIN_PASSWORD_LENGTH = 10
+#: About 20,000 common passwords, lower case, one a line (from Django; see the LICENSE file beside it).
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt.gz")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 # A wrong email still costs one hash check, so timing does not reveal which accounts exist.
 @functools.cache
@@ -43,10 +47,21 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=method)
 
 
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The offline list of common passwords, read once per process."""
+    with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines if line.strip())
+
+
 def password_problem(password: str) -> str | None:
     """Why a password is not acceptable, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Password must be at least {MIN_PASSWORD_LENGTH} characters long"
+    # The list is lower case, as guessing tools try every capitalisation anyway.
+    if password.strip().lower() in common_passwords():
+        return ("Password is one of the most commonly used passwords, which are guessed first; "
+                "choose another, for example three or four random words")
     if password.lower() == password and password.isalpha():
         return "Password must not be a single lower-case word; use several words or add digits"
     return None

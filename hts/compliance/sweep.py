@@ -24,6 +24,7 @@ from hts.compliance.service import (
     load_holders,
     standing_decisions,
 )
+from hts.db import serialise
 from hts.mail.service import queue
 from hts.operators.models import Document, Operator
 
@@ -157,6 +158,15 @@ def take_off_runs(session: Session, day: dt.date, verdicts: list[HolderVerdict])
     return changed
 
 
+def keep_crew_compliant(session: Session, day: dt.date, policy: Policy) -> list[dict[str, Any]]:
+    """Take non-compliant crew off the day's unstarted runs; call it whenever runs are (re)generated.
+
+    Generating copies each route's crew onto its runs, including anyone whose documents lapsed
+    after they were assigned, and refreshing a run puts back crew the morning sweep took off.
+    """
+    return take_off_runs(session, day, evaluate_all(session, day, policy))
+
+
 def queue_expiry_warnings(session: Session, day: dt.date, policy: Policy) -> int:
     """Warn each operator of its documents (and its staff's and vehicles') reaching 30, 14 or 7 days."""
     queued = 0
@@ -194,7 +204,12 @@ def queue_expiry_warnings(session: Session, day: dt.date, policy: Policy) -> int
 
 
 def run_sweep(session: Session, day: dt.date, policy: Policy | None = None) -> SweepReport:
-    """Re-judge every holder for `day` and the look-ahead, warn, list routes at risk; flush."""
+    """Re-judge every holder for `day` and the look-ahead, warn, list routes at risk; flush.
+
+    Two sweeps at once (the scheduler's and a person's) queue up here: the second starts when
+    the first has committed and finds its work done, instead of taking crew off twice.
+    """
+    serialise(session, "compliance-sweep")
     policy = policy or Policy()
     holders = load_holders(session)
     verdicts = evaluate_all(session, day, policy, holders)

@@ -126,12 +126,18 @@ def _changes(day: dt.date, users: dict[str, Any]) -> None:
 def _sweep(day: dt.date) -> None:
     """This morning's compliance sweep, as the scheduler would have run it at 05:30."""
     from hts.compliance.rules import policy_from_config
-    from hts.compliance.sweep import run_sweep
+    from hts.compliance.sweep import keep_crew_compliant, run_sweep
+    from hts.demo.history import next_weekday
 
     started = time.perf_counter()
-    report = run_sweep(db.session(), day, policy_from_config(current_app.config))
+    policy = policy_from_config(current_app.config)
+    report = run_sweep(db.session(), day, policy)
+    # The next school day's runs were generated too: nobody non-compliant may be on them either
+    # (the scheduler's evening job does the same when it generates them).
+    tomorrow = keep_crew_compliant(db.session(), next_weekday(day), policy)
     _say(f"Compliance sweep for {day.isoformat()}: {len(report.not_compliant):,} not compliant, "
-         f"{len(report.runs_changed):,} runs lost crew, {len(report.routes_at_risk):,} routes at risk, "
+         f"{len(report.runs_changed):,} runs lost crew ({len(tomorrow):,} on the next school day), "
+         f"{len(report.routes_at_risk):,} routes at risk, "
          f"{report.warnings_queued:,} expiry warnings queued, in {time.perf_counter() - started:.1f} s")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -35,6 +36,9 @@ from hts.people.models import Postcode, Pupil, School
 from hts.routing.models import PupilIncompatibility, Route, RouteStop
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A signed decimal number is the one formula-looking text left as it is (a longitude, -1.85).
+# Not Python's float(): it also takes "-inf", "-nan" and "-1_0", which a spreadsheet would run.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 def safe_cell(value: Any) -> str:
@@ -42,11 +46,9 @@ def safe_cell(value: Any) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
-    if text.startswith(_FORMULA_STARTS):
-        try:
-            float(text)
-        except ValueError:
-            return "'" + text
+    # Whitespace alone (a lone tab) runs nothing, and a quote before it would read back as "'".
+    if text.startswith(_FORMULA_STARTS) and text.strip() and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
     return text
 
 
@@ -65,7 +67,8 @@ def _schools(session: Session) -> Iterator[list[Any]]:
 
 
 def _pupils(session: Session) -> Iterator[list[Any]]:
-    query = (select(Pupil).order_by(Pupil.pupil_ref)
+    # Anonymised pupils hold no names or address to export (and could not be imported again).
+    query = (select(Pupil).where(Pupil.anonymised_at.is_(None)).order_by(Pupil.pupil_ref)
              .options(selectinload(Pupil.addresses), selectinload(Pupil.school)))
     for p in session.scalars(query):
         main = next(a for a in p.addresses if a.is_main)
@@ -79,6 +82,7 @@ def _pupils(session: Session) -> Iterator[list[Any]]:
         else:
             row += [alt.address, alt.postcode, number_text(alt.latitude), number_text(alt.longitude),
                     weekdays.format_mask(alt.days)]
+        row.append(_date(p.transport_ended_on))
         yield row
 
 

@@ -112,13 +112,16 @@ PUPILS = Kind(
         _c("alt_longitude", False, LONGITUDE),
         _c("alt_days", False, WEEKDAYS, "the travel days spent at the second address; required "
            "with alt_address"),
+        _c("transport_ended_on", False, DATE + "; blank: still travelling",
+           "the day the pupil stopped using transport; the retention period counts from it. "
+           "Leave the column out to keep the dates already held"),
     ),
     (
         ("P000101", "Amira", "Khan", "2015-03-14", "103456", "12 Elm Road", "B15 3AA", "52.4571",
-         "-1.9312", "no", "no", "no", "", "Mon Tue Wed Thu Fri", "", "", "", "", ""),
+         "-1.9312", "no", "no", "no", "", "Mon Tue Wed Thu Fri", "", "", "", "", "", ""),
         ("P000102", "Jack", "Doyle", "02/11/2011", "103999", "4 Mill Lane", "B23 5XY", "", "",
          "yes", "yes", "no", "60", "", "9 Brook Street", "B24 8QQ", "52.5201", "-1.8220",
-         "Thu Fri"),
+         "Thu Fri", ""),
     ),
 )
 

@@ -21,7 +21,7 @@ from hts.imports.report import Problem
 DELIMITERS = ",;\t|"
 _SNIFF_BYTES = 64 * 1024
 # Exports prefix a quote to text that a spreadsheet would run as a formula; reading strips it.
-_FORMULA_STARTS = ("=", "+", "-", "@")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ImportFileError(Exception):
@@ -62,7 +62,7 @@ def clean_cell(text: str) -> str:
     """Trim a cell and undo the export's formula guard (a leading quote before = + - @)."""
     value = text.strip()
     if len(value) > 1 and value[0] == "'" and value[1] in _FORMULA_STARTS:
-        return value[1:]
+        return value[1:].strip()  # a guarded tab or CR is trimmed like any other cell's
     return value
 
 

@@ -151,6 +151,12 @@ def parse_pupil(cells: Cells, lookups: Lookups, geocoder: Geocoder | None) -> Re
     )
     travel_days = cells.days("travel_days")
     values["travel_days"] = weekdays.SCHOOL_DAYS if travel_days is None else travel_days
+    # Optional column: a file without it keeps the end dates already held.
+    if "transport_ended_on" in cells.row.cells:
+        ended = cells.date("transport_ended_on")
+        if ended is not None and born is not None and ended < born:
+            cells.problem("transport_ended_on", f"{ended:%Y-%m-%d} is before the date of birth")
+        values["transport_ended_on"] = ended
     main = cells.location(postcode, "latitude", "longitude", geocoder, postcode_column="postcode",
                           address=address)
     children: list[dict[str, Any]] = []

@@ -57,8 +57,12 @@ def deliver_pending(session: Session, transport: Transport | None, sender: str, 
     if transport is None:
         return 0
     sent = 0
+    # Locked until the caller commits, and skipped by anyone else delivering at the same time (the
+    # scheduler's mail job and a sweep's own delivery), so no message is sent twice (PostgreSQL;
+    # on SQLite the write lock already lets one deliverer in at a time).
     pending = session.scalars(
         select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id).limit(limit)
+        .with_for_update(skip_locked=True)
     )
     for item in pending:
         message = EmailMessage()

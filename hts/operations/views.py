@@ -21,6 +21,8 @@ from sqlalchemy.orm import selectinload
 from hts import db
 from hts.auth.access import roles_required
 from hts.auth.models import Role
+from hts.compliance.rules import policy_from_config
+from hts.compliance.sweep import keep_crew_compliant
 from hts.operations.control import (
     RUN_FILTERS,
     RunFilter,
@@ -131,6 +133,7 @@ def generate() -> Any:
         return redirect(url_for("operations.board"))
     day = form.day.data
     report = generate_runs(db.session(), day)
+    keep_crew_compliant(db.session(), day, policy_from_config(current_app.config))
     touched({day})
     db.session.commit()
     made = report.created + report.updated

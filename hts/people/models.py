@@ -66,6 +66,10 @@ class Pupil(Base):
     solo: Mapped[bool] = mapped_column(Boolean, default=False)
     max_ride_minutes: Mapped[int | None] = mapped_column(Integer)
     travel_days: Mapped[int] = mapped_column(Integer, default=weekdays.SCHOOL_DAYS)
+    #: The day the pupil stopped using transport; retention counts from it (hts/privacy/retention.py).
+    transport_ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: When the retention job replaced the pupil's personal data; such a record holds no names.
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

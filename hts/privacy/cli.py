@@ -40,3 +40,38 @@ def export_data(pupil_ref: str, file: str) -> None:
             return
     db.session.commit()
     click.echo(f"Exported everything held about pupil {pupil.pupil_ref} to {file}.", err=True)
+
+
+@pupils_group.command("anonymise")
+@click.option("--dry-run", is_flag=True, help="Report what would be anonymised; change nothing.")
+@click.option("--date", "day", help="Count the retention period back from this day (YYYY-MM-DD, default today).")
+@with_appcontext
+def anonymise(dry_run: bool, day: str | None) -> None:
+    """Anonymise pupils who left transport more than HTS_RETENTION_YEARS ago, printing the counts."""
+    import datetime as dt
+
+    from hts.cli import app_config, fail
+    from hts.jobs import LONDON
+    from hts.privacy.retention import anonymise_due
+
+    try:
+        today = dt.date.fromisoformat(day) if day else dt.datetime.now(LONDON).date()
+    except ValueError:
+        fail(f"'{day}' is not a date: use YYYY-MM-DD.")
+        return
+    years = app_config("RETENTION_YEARS")
+    try:
+        report = anonymise_due(db.session(), today=today, years=years, dry_run=dry_run)
+    except ValueError as exc:
+        db.session.rollback()
+        fail(f"{exc} (HTS_RETENTION_YEARS is {years}).")
+        return
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for ref in report.pupils:
+        click.echo(f"{'would anonymise' if dry_run else 'anonymised'} {ref}", err=True)
+    for ref, why in report.skipped:
+        click.echo(f"skipped {ref}: {why}", err=True)
+    click.echo(report.summary()[0].upper() + report.summary()[1:] + ".", err=True)
