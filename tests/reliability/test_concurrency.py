@@ -12,7 +12,6 @@ import subprocess
 import threading
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
