@@ -115,7 +115,10 @@ def main() -> None:
     ap.add_argument("--instances", default="", help="comma-separated names (default: all in the set)")
     ap.add_argument("--every", type=int, default=1, help="take every k-th instance of the set")
     ap.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance and solver")
-    ap.add_argument("--solvers", default="hts,pyvrp", help="any of hts, hts-plain (no vehicle removal), pyvrp")
+    ap.add_argument("--solvers", default="hts,pyvrp",
+                    help="any of hts (the engine as shipped: HTS_ROUTING_ENGINE, default auto), "
+                         "hts-ortools (OR-Tools with vehicle removal), hts-plain (OR-Tools, no removal), "
+                         "pyvrp (PyVRP on its own, outside hts)")
     args = ap.parse_args()
 
     folder = SETS[args.set]
@@ -128,7 +131,8 @@ def main() -> None:
     bks = best_known()
     runners = {
         "hts": lambda inst: solve_vrptw(inst, args.time_limit),
-        "hts-plain": lambda inst: solve_vrptw(inst, args.time_limit, remove_vehicles=False),
+        "hts-ortools": lambda inst: solve_vrptw(inst, args.time_limit, engine="ortools"),
+        "hts-plain": lambda inst: solve_vrptw(inst, args.time_limit, remove_vehicles=False, engine="ortools"),
         "pyvrp": lambda inst: solve_pyvrp(inst, args.time_limit),
     }
     header = "| instance | best known | " + " | ".join(f"{s} veh / dist (gap %)" for s in solvers) + " |"

@@ -18,6 +18,13 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _engine(value: str) -> str:
+    engines = ("auto", "ortools", "pyvrp")
+    if value.strip().lower() not in engines:
+        raise ValueError(f"must be one of {', '.join(engines)}, not {value!r}")
+    return value.strip().lower()
+
+
 #: name -> (default, converter). Anything here can be set as HTS_<NAME> in the environment.
 SETTINGS: dict[str, tuple[Any, Any]] = {
     "DATABASE_URL": (None, str),
@@ -74,6 +81,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # A road-routing server speaking OSRM's table API for the optimiser (blank: straight line x detour).
     "ROUTING_OSRM_URL": ("", str),
     "ROUTING_OSRM_PROFILE": ("driving", str),
+    # Optimiser engine per school: auto (PyVRP where it models every rule, else OR-Tools), ortools, pyvrp.
+    "ROUTING_ENGINE": ("auto", _engine),
     "PAGE_SIZE": (50, int),
     "MAP_TILE_URL": ("", str),
     "MAIL_SMTP_HOST": ("", str),
@@ -92,7 +101,10 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     config: dict[str, Any] = {}
     for name, (default, convert) in SETTINGS.items():
         raw = os.environ.get(ENV_PREFIX + name)
-        config[name] = convert(raw) if raw not in (None, "") else default
+        try:
+            config[name] = convert(raw) if raw not in (None, "") else default
+        except ValueError as exc:  # say which setting, so the fix is obvious
+            raise ValueError(f"{ENV_PREFIX}{name}={raw!r} is not valid: {exc}") from None
     if overrides:
         config.update(overrides)
     if not config["DATABASE_URL"]:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from hts.routing.problem import Problem, Route, Solution, Unassigned, compute_figures, restrict
-from hts.routing.solver import Progress, no_progress, solve
+from hts.routing.solver import Progress, no_progress, routing_engine, solve
 
 MIN_PART_SECONDS = 0.5
 OVERHEAD_SHARE = 0.1  # kept back from the budget for process start-up and merging
@@ -59,19 +59,22 @@ def allot_vehicles(problem: Problem, parts: Sequence[Sequence[int]]) -> list[lis
     ]
 
 
-def _solve_part(problem: Problem, seconds: float) -> Solution:
+def _solve_part(problem: Problem, seconds: float, engine: str) -> Solution:
     """Worker entry point (module level so it pickles)."""
-    return solve(problem, seconds)
+    return solve(problem, seconds, engine=engine)
 
 
 def solve_decomposed(problem: Problem, time_limit_seconds: float, *, workers: int = 2,
-                     progress: Progress = no_progress) -> Solution:
+                     progress: Progress = no_progress, engine: str | None = None) -> Solution:
     """Solve every school in parallel processes and merge the parts into one solution.
 
-    Shares of a scarce vehicle type are rounded up per part, so the merged plan can use more
-    than the fleet has; the checker reports that, and `events` says so too.
+    `engine` (auto, ortools or pyvrp; default the HTS_ROUTING_ENGINE setting) picks the
+    engine per part, as `solver.solve` does. Shares of a scarce vehicle type are rounded up
+    per part, so the merged plan can use more than the fleet has; the checker reports that,
+    and `events` says so too.
     """
     started = time.monotonic()
+    engine = routing_engine(engine)  # resolved here, so a bad setting fails before any work
     parts = part_schools(problem)
     allotments = allot_vehicles(problem, parts)
     compacts = [restrict(problem, p, a) for p, a in zip(parts, allotments, strict=True)]
@@ -83,7 +86,7 @@ def solve_decomposed(problem: Problem, time_limit_seconds: float, *, workers: in
     progress(0, len(parts), f"{len(parts)} parts on {workers} workers")
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: dict[Future[Solution], int] = {
-            pool.submit(_solve_part, compacts[i][0], limits[i]): i for i in range(len(parts))
+            pool.submit(_solve_part, compacts[i][0], limits[i], engine): i for i in range(len(parts))
         }
         done = 0
         while pending:

@@ -272,7 +272,7 @@ def run_plan(session: Session, plan: DraftPlan, config: dict[str, Any], *, progr
                               figures=p.compute_figures(problem, [], {}, [], 0.0))
     else:
         solution = solve_decomposed(problem, plan.time_limit_seconds, workers=int(config["PLAN_WORKERS"]),
-                                    progress=report)
+                                    progress=report, engine=config.get("ROUTING_ENGINE") or None)
     breaches = check(problem, solution)
     document = solution_json(problem, index, solution)
     document["summary"]["wall_seconds"] = round(time.monotonic() - started, 2)

@@ -18,17 +18,27 @@ Modelling choices (see docs/benchmarks.md for what they buy):
   A last phase polishes distance on the vehicles kept.
 - Vehicle slots are estimated per type (dominated types left out); a school that used every
   slot of a type and still left pupils out is solved again with three times the slots.
+
+Two engines sit behind `solve` and `solve_vrptw` (setting `HTS_ROUTING_ENGINE`): this OR-Tools
+model, and PyVRP (`hgs.py`, the same model in PyVRP's terms), which finds fewer vehicles on
+larger instances. `auto` (the default) gives a school to PyVRP when it can model every rule
+there (`hgs.pyvrp_can_model`: not pupils who must not travel together) and to OR-Tools
+otherwise, or when PyVRP's plan does not pass the checker; `ortools` and `pyvrp` choose one
+(`pyvrp` still falls back to OR-Tools where PyVRP cannot model a school, never failing a solve).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from types import ModuleType
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from hts.routing.check import check_vrptw
 from hts.routing.problem import (
     Problem,
     Request,
@@ -40,6 +50,7 @@ from hts.routing.problem import (
     VrptwInstance,
     VrptwResult,
     compute_figures,
+    restrict,
 )
 
 Progress = Callable[[int, int, str], None]
@@ -51,8 +62,20 @@ FIRST_PHASE_SECONDS_PER_STOP = 0.04
 REASON_NOT_PLACED = "no feasible vehicle found within the time limit"
 
 
+ENGINES = ("auto", "ortools", "pyvrp")
+ENGINE_ENV = "HTS_ROUTING_ENGINE"
+
+
 def no_progress(done: int, total: int, message: str) -> None:
     """Default progress callback: ignore."""
+
+
+def routing_engine(engine: str | None = None) -> str:
+    """The engine to use: the one asked for, else the HTS_ROUTING_ENGINE setting, else auto."""
+    chosen = (engine or os.environ.get(ENGINE_ENV) or "auto").strip().lower()
+    if chosen not in ENGINES:
+        raise ValueError(f"routing engine must be one of {', '.join(ENGINES)}, not {chosen!r}")
+    return chosen
 
 
 # --- the generic core model -----------------------------------------------------------------
@@ -479,14 +502,46 @@ def _short_of_slots(found: list[list[int]] | None, slot_type: Sequence[int], gro
     return False
 
 
+def _hgs() -> ModuleType | None:
+    """The PyVRP engine module, or None where PyVRP is not installed (OR-Tools then does all)."""
+    try:
+        from hts.routing import hgs  # here, not at the top: hgs imports this module
+    except ImportError:
+        return None
+    return hgs
+
+
+def _pyvrp_school(problem: Problem, school_index: int, candidates: Sequence[Request],
+                  available: Sequence[int], seconds: float, events: list[str]) -> Solution | None:
+    """One school's plan from PyVRP in the full problem's numbering, or None (events say why)."""
+    hgs = _hgs()
+    if hgs is None:
+        events.append("OR-Tools: PyVRP is not installed")
+        return None
+    part, node_map, school_map = restrict(replace(problem, requests=tuple(candidates)),
+                                          [school_index], available)
+    can, why = hgs.pyvrp_can_model(part)
+    if not can:
+        events.append(f"OR-Tools: {why}")
+        return None
+    solution = hgs.solve_part(part, seconds)
+    if solution is None:
+        events.append("OR-Tools: PyVRP found no plan that passes the checker")
+        return None
+    events.extend(solution.events)
+    return replace(solution, routes=tuple(r.remapped(node_map, school_map) for r in solution.routes))
+
+
 def solve(problem: Problem, time_limit_seconds: float, progress: Progress = no_progress,
-          remove_vehicles: bool = True) -> Solution:
+          remove_vehicles: bool = True, engine: str | None = None) -> Solution:
     """Plan every school's runs within the time limit; never fails because of one pupil.
 
     Schools are solved one after another, each with a share of the time in proportion to its
-    pupils, and vehicles used by one school are not available to the next.
+    pupils, and vehicles used by one school are not available to the next. `engine` is auto,
+    ortools or pyvrp (default: the HTS_ROUTING_ENGINE setting, else auto).
     """
     started = time.monotonic()
+    engine = routing_engine(engine)
     available = [t.available for t in problem.vehicle_types]
     by_school: dict[int, list[Request]] = {}
     for r in problem.requests:
@@ -508,8 +563,23 @@ def solve(problem: Problem, time_limit_seconds: float, progress: Progress = no_p
         if groups:
             left = time_limit_seconds - (time.monotonic() - started)
             share = left * len(by_school[s]) / max(1, sum(len(by_school[x]) for x in schools[done:]))
-            core, slot_type = _school_core(problem, s, groups, available)
             school_events: list[str] = []
+            if engine != "ortools":
+                school_started = time.monotonic()
+                part = _pyvrp_school(problem, s, candidates, available, max(0.1, share), school_events)
+                if part is not None:
+                    events.extend(f"school {problem.schools[s].ref}: {e}" for e in school_events)
+                    routes.extend(part.routes)
+                    rides.update(part.ride_seconds)
+                    unassigned.extend(part.unassigned)
+                    for route in part.routes:
+                        available[route.vehicle_type] -= 1
+                    progress(done + 1, len(schools), f"school {problem.schools[s].ref} planned")
+                    continue
+                # PyVRP could not, or its plan failed the check: OR-Tools gets what is left,
+                # and at least half the share (a rare overrun rather than a school unplanned).
+                share = max(share / 2, share - (time.monotonic() - school_started))
+            core, slot_type = _school_core(problem, s, groups, available)
             found = _solve_core(core, max(0.1, share), school_events, remove_vehicles)
             if _short_of_slots(found, slot_type, len(groups)):
                 # Every vehicle of some type was used and pupils are still out: the slot
@@ -547,8 +617,28 @@ def solve(problem: Problem, time_limit_seconds: float, progress: Progress = no_p
 
 
 def solve_vrptw(instance: VrptwInstance, time_limit_seconds: float,
-                remove_vehicles: bool = True) -> VrptwResult:
-    """Solve a classic VRPTW through the same core: vehicles first, then cost."""
+                remove_vehicles: bool = True, engine: str | None = None) -> VrptwResult:
+    """Solve a classic VRPTW through the same core: vehicles first, then cost.
+
+    auto and pyvrp use PyVRP (it models every VRPTW rule), with vehicle-removal passes of its
+    own unless `remove_vehicles` is off; a result that fails `check_vrptw` or leaves a customer
+    out falls back to OR-Tools for the time left.
+    """
+    started = time.monotonic()
+    hgs = None if routing_engine(engine) == "ortools" else _hgs()
+    if hgs is not None:
+        result = hgs.solve_vrptw(instance, time_limit_seconds, remove_vehicles=remove_vehicles)
+        if not result.dropped and not check_vrptw(instance, result):
+            return result
+        time_limit_seconds = max(1.0, time_limit_seconds - (time.monotonic() - started))
+        fallback = _ortools_vrptw(instance, time_limit_seconds, remove_vehicles)
+        return replace(fallback, events=(*result.events, "OR-Tools after PyVRP", *fallback.events))
+    return _ortools_vrptw(instance, time_limit_seconds, remove_vehicles)
+
+
+def _ortools_vrptw(instance: VrptwInstance, time_limit_seconds: float,
+                   remove_vehicles: bool) -> VrptwResult:
+    """A classic VRPTW in the OR-Tools core."""
     started = time.monotonic()
     n = len(instance.demand)
     dur = instance.duration
