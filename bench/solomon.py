@@ -16,6 +16,8 @@ import math
 import statistics
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +37,7 @@ SETS = {
 # Per vehicle, per 100 customers: far above what one vehicle saves in (integer) distance, so the
 # objective is vehicles first; 10**7 measured worse (guided local search scales with it).
 VEHICLE_FIXED_COST_PER_100 = 10**6
+SOLVERS = ("hts", "hts-ortools", "hts-plain", "pyvrp")
 
 
 def read_instance(path: Path) -> tuple[VrptwInstance, np.ndarray]:
@@ -108,6 +111,27 @@ def best_known() -> dict[str, tuple[int, float]]:
     return bks
 
 
+def run_one(path: Path, solver: str, time_limit: float) -> tuple[int, float, int, int]:
+    """One solver on one instance: vehicles, real distance, breaches found by the checker and
+    customers dropped (a worker process's task with --jobs)."""
+    instance, d = read_instance(path)
+    runners = {
+        "hts": lambda: solve_vrptw(instance, time_limit),
+        "hts-ortools": lambda: solve_vrptw(instance, time_limit, engine="ortools"),
+        "hts-plain": lambda: solve_vrptw(instance, time_limit, remove_vehicles=False, engine="ortools"),
+        "pyvrp": lambda: solve_pyvrp(instance, time_limit),
+    }
+    result = runners[solver]()
+    return (len(result.routes), real_distance(d, result), len(check_vrptw(instance, result)),
+            len(result.dropped))
+
+
+def behind(ours: tuple[int, float], theirs: tuple[int, float]) -> bool:
+    """Whether (extra vehicles, gap %) is behind the other by more than one point: a vehicle
+    more, or as many vehicles and a distance gap more than one percentage point larger."""
+    return ours[0] > theirs[0] or (ours[0] == theirs[0] and ours[1] > theirs[1] + 1.0)
+
+
 def main() -> None:
     """Run the chosen instances and print a markdown table and a summary."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -115,6 +139,8 @@ def main() -> None:
     ap.add_argument("--instances", default="", help="comma-separated names (default: all in the set)")
     ap.add_argument("--every", type=int, default=1, help="take every k-th instance of the set")
     ap.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance and solver")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="processes: 2 runs two solvers of an instance at once (one per core)")
     ap.add_argument("--solvers", default="hts,pyvrp",
                     help="any of hts (the engine as shipped: HTS_ROUTING_ENGINE, default auto), "
                          "hts-ortools (OR-Tools with vehicle removal), hts-plain (OR-Tools, no removal), "
@@ -129,28 +155,26 @@ def main() -> None:
     paths = paths[:: args.every]
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
     bks = best_known()
-    runners = {
-        "hts": lambda inst: solve_vrptw(inst, args.time_limit),
-        "hts-ortools": lambda inst: solve_vrptw(inst, args.time_limit, engine="ortools"),
-        "hts-plain": lambda inst: solve_vrptw(inst, args.time_limit, remove_vehicles=False, engine="ortools"),
-        "pyvrp": lambda inst: solve_pyvrp(inst, args.time_limit),
-    }
+    if any(name not in SOLVERS for name in solvers):
+        ap.error(f"--solvers takes {', '.join(SOLVERS)}")
+    pool = ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) \
+        if args.jobs > 1 else None
     header = "| instance | best known | " + " | ".join(f"{s} veh / dist (gap %)" for s in solvers) + " |"
     print(f"# {args.set}, {args.time_limit:g} s per instance and solver\n")
     print(header)
     print("|" + "---|" * (2 + len(solvers)))
     stats: dict[str, list[tuple[int, float]]] = {s: [] for s in solvers}
     for path in paths:
-        instance, d = read_instance(path)
         best_v, best_d = bks[path.stem.lower()]
+        if pool is None:
+            outcomes = [run_one(path, name, args.time_limit) for name in solvers]
+        else:  # each solver in its own process at the same time, one per core
+            outcomes = list(pool.map(run_one, [path] * len(solvers), solvers,
+                                     [args.time_limit] * len(solvers)))
         cells = []
-        for s in solvers:
-            result = runners[s](instance)
-            breaches = check_vrptw(instance, result)
-            dist = real_distance(d, result)
-            vehicles = len(result.routes)
-            if breaches or result.dropped:
-                cells.append(f"INVALID ({len(breaches)} breaches, {len(result.dropped)} dropped)")
+        for s, (vehicles, dist, breaches, dropped) in zip(solvers, outcomes, strict=True):
+            if breaches or dropped:
+                cells.append(f"INVALID ({breaches} breaches, {dropped} dropped)")
                 stats[s].append((10**6, math.inf))
                 continue
             gap = 100 * (dist - best_d) / best_d
@@ -171,6 +195,16 @@ def main() -> None:
             f"mean distance gap where vehicles match "
             f"{statistics.mean(same_v_gaps) if same_v_gaps else float('nan'):+.2f} %"
         )
+    if "hts" in stats and "pyvrp" in stats:
+        names = [p.stem for p in paths]
+        lagging = [f"{n} ({o[0]:+d} veh, {o[1]:+.2f} % against {t[0]:+d} veh, {t[1]:+.2f} %)"
+                   for n, o, t in zip(names, stats["hts"], stats["pyvrp"], strict=True) if behind(o, t)]
+        ahead = sum(1 for o, t in zip(stats["hts"], stats["pyvrp"], strict=True) if o[0] < t[0])
+        print(f"- hts behind pyvrp by more than one point on {len(lagging)}/{len(names)} instances"
+              + (": " + "; ".join(lagging) if lagging else "")
+              + f"; a vehicle or more ahead of pyvrp on {ahead}")
+    if pool is not None:
+        pool.shutdown()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -205,6 +206,20 @@ def test_pyvrp_starts_from_a_feasible_plan_it_is_given() -> None:
     result = hgs.solve_vrptw(instance, LIMIT, initial=given)
     assert "warm start: 4 vehicles" in result.events
     assert check_vrptw(instance, result) == [] and len(result.routes) == 3
+
+
+def test_the_distance_phase_keeps_the_vehicles_and_never_lengthens_the_plan() -> None:
+    instance = small_vrptw()
+    data = hgs._vrptw_data(instance)
+    # Three routes that zig-zag along the line: feasible, but far longer than they need be.
+    given = hgs.PyvrpSolution(data, [[0, 7, 3], [1, 6, 4], [2, 5]])
+    assert given.is_feasible()
+    events: list[str] = []
+    shorter = hgs._shorter(data, given, time.monotonic() + LIMIT, events)
+    assert shorter.is_feasible() and shorter.is_complete()
+    assert shorter.num_routes() <= 3
+    assert shorter.distance() < given.distance()
+    assert any(e.startswith("distance start") for e in events)
 
 
 def test_an_instance_without_a_feasible_plan_never_fails_the_solve() -> None:
