@@ -111,7 +111,7 @@ def best_known() -> dict[str, tuple[int, float]]:
     return bks
 
 
-def run_one(path: Path, solver: str, time_limit: float) -> tuple[int, float, int, int]:
+def run_one(path: Path, solver: str, time_limit: float, pyvrp_seed: int = 0) -> tuple[int, float, int, int]:
     """One solver on one instance: vehicles, real distance, breaches found by the checker and
     customers dropped (a worker process's task with --jobs)."""
     instance, d = read_instance(path)
@@ -119,7 +119,7 @@ def run_one(path: Path, solver: str, time_limit: float) -> tuple[int, float, int
         "hts": lambda: solve_vrptw(instance, time_limit),
         "hts-ortools": lambda: solve_vrptw(instance, time_limit, engine="ortools"),
         "hts-plain": lambda: solve_vrptw(instance, time_limit, remove_vehicles=False, engine="ortools"),
-        "pyvrp": lambda: solve_pyvrp(instance, time_limit),
+        "pyvrp": lambda: solve_pyvrp(instance, time_limit, seed=pyvrp_seed),
     }
     result = runners[solver]()
     return (len(result.routes), real_distance(d, result), len(check_vrptw(instance, result)),
@@ -141,6 +141,8 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance and solver")
     ap.add_argument("--jobs", type=int, default=1,
                     help="processes: 2 runs two solvers of an instance at once (one per core)")
+    ap.add_argument("--pyvrp-seed", type=int, default=0,
+                    help="PyVRP's seed when run on its own (hts always uses seed 0)")
     ap.add_argument("--solvers", default="hts,pyvrp",
                     help="any of hts (the engine as shipped: HTS_ROUTING_ENGINE, default auto), "
                          "hts-ortools (OR-Tools with vehicle removal), hts-plain (OR-Tools, no removal), "
@@ -167,10 +169,10 @@ def main() -> None:
     for path in paths:
         best_v, best_d = bks[path.stem.lower()]
         if pool is None:
-            outcomes = [run_one(path, name, args.time_limit) for name in solvers]
+            outcomes = [run_one(path, name, args.time_limit, args.pyvrp_seed) for name in solvers]
         else:  # each solver in its own process at the same time, one per core
             outcomes = list(pool.map(run_one, [path] * len(solvers), solvers,
-                                     [args.time_limit] * len(solvers)))
+                                     [args.time_limit] * len(solvers), [args.pyvrp_seed] * len(solvers)))
         cells = []
         for s, (vehicles, dist, breaches, dropped) in zip(solvers, outcomes, strict=True):
             if breaches or dropped:
