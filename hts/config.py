@@ -18,11 +18,20 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _engine(value: str) -> str:
-    engines = ("auto", "ortools", "pyvrp")
-    if value.strip().lower() not in engines:
-        raise ValueError(f"must be one of {', '.join(engines)}, not {value!r}")
+ROUTING_ENGINES = ("auto", "ortools", "pyvrp")
+
+
+def routing_engine(value: str) -> str:
+    """An optimiser engine's name, normalised; ValueError if it is not one of ROUTING_ENGINES."""
+    if value.strip().lower() not in ROUTING_ENGINES:
+        raise ValueError(f"must be one of {', '.join(ROUTING_ENGINES)}, not {value!r}")
     return value.strip().lower()
+
+
+def environ(name: str) -> str | None:
+    """The raw HTS_<name> environment variable (code outside the app, such as benchmarks and
+    solver workers, reads settings through here too)."""
+    return os.environ.get(ENV_PREFIX + name)
 
 
 #: name -> (default, converter). Anything here can be set as HTS_<NAME> in the environment.
@@ -82,7 +91,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "ROUTING_OSRM_URL": ("", str),
     "ROUTING_OSRM_PROFILE": ("driving", str),
     # Optimiser engine per school: auto (PyVRP where it models every rule, else OR-Tools), ortools, pyvrp.
-    "ROUTING_ENGINE": ("auto", _engine),
+    "ROUTING_ENGINE": ("auto", routing_engine),
     "PAGE_SIZE": (50, int),
     "MAP_TILE_URL": ("", str),
     "MAIL_SMTP_HOST": ("", str),
@@ -100,7 +109,7 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     """Build the app config from defaults, HTS_* environment variables and overrides."""
     config: dict[str, Any] = {}
     for name, (default, convert) in SETTINGS.items():
-        raw = os.environ.get(ENV_PREFIX + name)
+        raw = environ(name)
         try:
             config[name] = convert(raw) if raw not in (None, "") else default
         except ValueError as exc:  # say which setting, so the fix is obvious

@@ -30,7 +30,6 @@ otherwise, or when PyVRP's plan does not pass the checker; `ortools` and `pyvrp`
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -38,6 +37,7 @@ from types import ModuleType
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from hts import config
 from hts.routing.check import check_vrptw
 from hts.routing.problem import (
     Problem,
@@ -62,20 +62,16 @@ FIRST_PHASE_SECONDS_PER_STOP = 0.04
 REASON_NOT_PLACED = "no feasible vehicle found within the time limit"
 
 
-ENGINES = ("auto", "ortools", "pyvrp")
-ENGINE_ENV = "HTS_ROUTING_ENGINE"
-
-
 def no_progress(done: int, total: int, message: str) -> None:
     """Default progress callback: ignore."""
 
 
 def routing_engine(engine: str | None = None) -> str:
     """The engine to use: the one asked for, else the HTS_ROUTING_ENGINE setting, else auto."""
-    chosen = (engine or os.environ.get(ENGINE_ENV) or "auto").strip().lower()
-    if chosen not in ENGINES:
-        raise ValueError(f"routing engine must be one of {', '.join(ENGINES)}, not {chosen!r}")
-    return chosen
+    try:
+        return config.routing_engine(engine or config.environ("ROUTING_ENGINE") or "auto")
+    except ValueError as exc:
+        raise ValueError(f"routing engine {exc}") from None
 
 
 # --- the generic core model -----------------------------------------------------------------
