@@ -222,6 +222,35 @@ def test_the_distance_phase_keeps_the_vehicles_and_never_lengthens_the_plan() ->
     assert any(e.startswith("distance start") for e in events)
 
 
+def test_a_removal_attempt_that_cannot_succeed_gives_up_after_its_iterations(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The load fits one vehicle, but customers 4 and 8 sit at opposite ends of the line and must
+    # both be served at time 400: two vehicles are the fewest, so the attempt at one cannot succeed.
+    due = list(small_vrptw().due)
+    ready = list(small_vrptw().ready)
+    for c in (4, 8):
+        ready[c], due[c] = 400, 410
+    instance = replace(small_vrptw(), capacity=8, ready=tuple(ready), due=tuple(due))
+    data = hgs._vrptw_data(instance)
+    best = hgs.PyvrpSolution(data, [[3, 2, 1, 0], [7, 6, 5, 4]])  # customers 4 and 8 first
+    assert best.is_feasible()
+    attempts: list[int] = []
+    real_solve = hgs.solve
+
+    def counted(*args, **kwargs):
+        result = real_solve(*args, **kwargs)
+        attempts.append(result.num_iterations)
+        return result
+
+    monkeypatch.setattr(hgs, "solve", counted)
+    monkeypatch.setattr(hgs, "REMOVAL_ITERATIONS", 200)
+    events: list[str] = []
+    kept = hgs._fewer_vehicles(data, best, time.monotonic() + 5 * LIMIT, events)
+    assert kept.num_routes() == 2 and kept.is_feasible()
+    assert attempts == [200]
+    assert events == []
+
+
 def test_an_instance_without_a_feasible_plan_never_fails_the_solve() -> None:
     # Customer 1's window closes before anyone can reach it: OR-Tools drops it, with others served.
     instance = replace(small_vrptw(), due=(10_000, 50, *(10_000,) * 7))
