@@ -82,11 +82,11 @@ FIRST_PHASE, REMOVAL_UNTIL = 0.3, 0.8
 # A removal attempt gives up after this many PyVRP iterations without a feasible plan. Each
 # attempt starts afresh with the same seed, so the count it needs does not depend on the time
 # limit: measured at 60 s on all 56 Solomon instances and the GH samples, the attempts that
-# succeeded needed at most 4,181 (R103); those that failed ran 6,000 to 15,000 and held the
+# succeeded needed at most 4,181 (R103); those that failed ran 5,753 to 15,343 and held the
 # time the distance phase needed.
 REMOVAL_ITERATIONS = 5_000
 # The distance phase: up to this many searches (the first from the best plan), none shorter
-# than POLISH_SECONDS_PER_CLIENT * n * n / 100 seconds (about 10 s at 100 customers, 40 s at 200:
+# than POLISH_SECONDS_PER_CLIENT * n * max(1, n / 100) seconds (10 s at 100 customers, 40 s at 200:
 # measured, a second start at 200 customers left both too short to converge).
 POLISH_STARTS, POLISH_SECONDS_PER_CLIENT = 4, 0.1
 # From this many customers the distance phase's first start searches the whole fleet, not only
