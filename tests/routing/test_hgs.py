@@ -226,11 +226,11 @@ def test_a_removal_attempt_that_cannot_succeed_gives_up_after_its_iterations(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # The load fits one vehicle, but customers 4 and 8 sit at opposite ends of the line and must
     # both be served at time 400: two vehicles are the fewest, so the attempt at one cannot succeed.
-    due = list(small_vrptw().due)
-    ready = list(small_vrptw().ready)
+    base = small_vrptw()
+    ready, due = list(base.ready), list(base.due)
     for c in (4, 8):
         ready[c], due[c] = 400, 410
-    instance = replace(small_vrptw(), capacity=8, ready=tuple(ready), due=tuple(due))
+    instance = replace(base, capacity=8, ready=tuple(ready), due=tuple(due))
     data = hgs._vrptw_data(instance)
     best = hgs.PyvrpSolution(data, [[3, 2, 1, 0], [7, 6, 5, 4]])  # customers 4 and 8 first
     assert best.is_feasible()
