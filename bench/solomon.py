@@ -24,6 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from hts.routing import hgs  # noqa: E402
 from hts.routing.check import check_vrptw  # noqa: E402
 from hts.routing.problem import VrptwInstance, VrptwResult  # noqa: E402
 from hts.routing.solver import solve_vrptw  # noqa: E402
@@ -111,9 +112,13 @@ def best_known() -> dict[str, tuple[int, float]]:
     return bks
 
 
-def run_one(path: Path, solver: str, time_limit: float, pyvrp_seed: int = 0) -> tuple[int, float, int, int]:
+def run_one(path: Path, solver: str, time_limit: float, pyvrp_seed: int = 0,
+            hts_seed: int = hgs.SEED) -> tuple[int, float, int, int]:
     """One solver on one instance: vehicles, real distance, breaches found by the checker and
     customers dropped (a worker process's task with --jobs)."""
+    # hts's PyVRP searches take their seed from hgs.SEED; another one measures how much a
+    # figure moves with the seed alone (docs/benchmarks.md), the engine keeps its own.
+    hgs.SEED = hts_seed
     instance, d = read_instance(path)
     runners = {
         "hts": lambda: solve_vrptw(instance, time_limit),
@@ -142,7 +147,10 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=1,
                     help="processes: 2 runs two solvers of an instance at once (one per core)")
     ap.add_argument("--pyvrp-seed", type=int, default=0,
-                    help="PyVRP's seed when run on its own (hts always uses seed 0)")
+                    help="PyVRP's seed when run on its own")
+    ap.add_argument("--hts-seed", type=int, default=hgs.SEED,
+                    help=f"the seed of hts's PyVRP searches (the engine's own is {hgs.SEED}): "
+                         "to measure how much a figure moves with the seed alone")
     ap.add_argument("--solvers", default="hts,pyvrp",
                     help="any of hts (the engine as shipped: HTS_ROUTING_ENGINE, default auto), "
                          "hts-ortools (OR-Tools with vehicle removal), hts-plain (OR-Tools, no removal), "
@@ -169,10 +177,12 @@ def main() -> None:
     for path in paths:
         best_v, best_d = bks[path.stem.lower()]
         if pool is None:
-            outcomes = [run_one(path, name, args.time_limit, args.pyvrp_seed) for name in solvers]
+            outcomes = [run_one(path, name, args.time_limit, args.pyvrp_seed, args.hts_seed)
+                        for name in solvers]
         else:  # each solver in its own process at the same time, one per core
             outcomes = list(pool.map(run_one, [path] * len(solvers), solvers,
-                                     [args.time_limit] * len(solvers), [args.pyvrp_seed] * len(solvers)))
+                                     [args.time_limit] * len(solvers), [args.pyvrp_seed] * len(solvers),
+                                     [args.hts_seed] * len(solvers)))
         cells = []
         for s, (vehicles, dist, breaches, dropped) in zip(solvers, outcomes, strict=True):
             if breaches or dropped:
