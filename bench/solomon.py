@@ -113,15 +113,12 @@ def best_known() -> dict[str, tuple[int, float]]:
 
 
 def run_one(path: Path, solver: str, time_limit: float, pyvrp_seed: int = 0,
-            hts_seed: int = hgs.SEED) -> tuple[int, float, int, int]:
+            hts_seed: int | None = None) -> tuple[int, float, int, int]:
     """One solver on one instance: vehicles, real distance, breaches found by the checker and
     customers dropped (a worker process's task with --jobs)."""
-    # hts's PyVRP searches take their seed from hgs.SEED; another one measures how much a
-    # figure moves with the seed alone (docs/benchmarks.md), the engine keeps its own.
-    hgs.SEED = hts_seed
     instance, d = read_instance(path)
     runners = {
-        "hts": lambda: solve_vrptw(instance, time_limit),
+        "hts": lambda: solve_vrptw(instance, time_limit, seed=hts_seed),
         "hts-ortools": lambda: solve_vrptw(instance, time_limit, engine="ortools"),
         "hts-plain": lambda: solve_vrptw(instance, time_limit, remove_vehicles=False, engine="ortools"),
         "pyvrp": lambda: solve_pyvrp(instance, time_limit, seed=pyvrp_seed),
@@ -148,7 +145,7 @@ def main() -> None:
                     help="processes: 2 runs two solvers of an instance at once (one per core)")
     ap.add_argument("--pyvrp-seed", type=int, default=0,
                     help="PyVRP's seed when run on its own")
-    ap.add_argument("--hts-seed", type=int, default=hgs.SEED,
+    ap.add_argument("--hts-seed", type=int, default=None,
                     help=f"the seed of hts's PyVRP searches (the engine's own is {hgs.SEED}): "
                          "to measure how much a figure moves with the seed alone")
     ap.add_argument("--solvers", default="hts,pyvrp",

@@ -275,7 +275,7 @@ def _clients(solution: PyvrpSolution) -> list[list[int]]:
 
 
 def _fewer_vehicles(data: ProblemData, best: PyvrpSolution, deadline: float,
-                    events: list[str]) -> PyvrpSolution:
+                    events: list[str], seed: int = SEED) -> PyvrpSolution:
     """Vehicle removal: allow one vehicle fewer than the best plan uses and ask PyVRP for a
     feasible plan (its penalties on lateness and load steer it there); keep it and go on while
     it succeeds, down to what the load alone needs.
@@ -291,7 +291,7 @@ def _fewer_vehicles(data: ProblemData, best: PyvrpSolution, deadline: float,
     while (left := deadline - time.monotonic()) > 0.1 and best.num_routes() > bound:
         fewer = data.replace(vehicle_types=[vehicle_type.replace(num_available=best.num_routes() - 1)])
         stop = MultipleCriteria([FirstFeasible(), MaxRuntime(left), MaxIterations(REMOVAL_ITERATIONS)])
-        found = solve(fewer, stop, seed=SEED, collect_stats=False, display=False).best
+        found = solve(fewer, stop, seed=seed, collect_stats=False, display=False).best
         if not (found.is_feasible() and found.is_complete()):
             break
         best = PyvrpSolution(data, _clients(found))
@@ -300,7 +300,7 @@ def _fewer_vehicles(data: ProblemData, best: PyvrpSolution, deadline: float,
 
 
 def _shorter(data: ProblemData, best: PyvrpSolution, deadline: float,
-             events: list[str]) -> PyvrpSolution:
+             events: list[str], seed: int = SEED) -> PyvrpSolution:
     """Distance after the removal passes: PyVRP from the best plan, then, time allowing, fresh
     starts with other seeds on a fleet of exactly the vehicles kept; the shortest plan with no more
     vehicles wins. The first start searches on the kept fleet too, except on instances of
@@ -327,7 +327,7 @@ def _shorter(data: ProblemData, best: PyvrpSolution, deadline: float,
             search, initial = data, best
         else:
             search, initial = kept, PyvrpSolution(kept, _clients(best))
-        found = solve(search, MaxRuntime(left / starts_left), seed=SEED + start, collect_stats=False,
+        found = solve(search, MaxRuntime(left / starts_left), seed=seed + start, collect_stats=False,
                       display=False, initial_solution=initial).best
         if found.is_feasible() and found.is_complete() and \
                 (found.num_routes(), found.distance()) < (current.num_routes(), current.distance()):
@@ -339,9 +339,10 @@ def _shorter(data: ProblemData, best: PyvrpSolution, deadline: float,
 
 def solve_vrptw(instance: VrptwInstance, time_limit_seconds: float,
                 initial: Sequence[Sequence[int]] | None = None,
-                remove_vehicles: bool = True) -> VrptwResult:
+                remove_vehicles: bool = True, seed: int = SEED) -> VrptwResult:
     """Solve a classic VRPTW with PyVRP (vehicles first through the fixed cost), the same result
-    type as `solver.solve_vrptw`; `initial` (customer routes) is a warm start if feasible.
+    type as `solver.solve_vrptw`; `initial` (customer routes) is a warm start if feasible. `seed`
+    is PyVRP's (the benchmarks change it to measure how much a figure moves with the seed alone).
 
     With `remove_vehicles`, as in the OR-Tools core: 30 % of the time for a first plan, then
     vehicle-removal passes (each at most REMOVAL_ITERATIONS, all ending by 80 % of the time),
@@ -359,12 +360,12 @@ def solve_vrptw(instance: VrptwInstance, time_limit_seconds: float,
             warm = candidate
             events.append(f"warm start: {candidate.num_routes()} vehicles")
     first = FIRST_PHASE * time_limit_seconds if remove_vehicles else time_limit_seconds
-    best = solve(data, MaxRuntime(max(0.05, first - (time.monotonic() - started))), seed=SEED,
+    best = solve(data, MaxRuntime(max(0.05, first - (time.monotonic() - started))), seed=seed,
                  collect_stats=False, display=False, initial_solution=warm).best
     if remove_vehicles and best.is_feasible():
         events.append(f"first phase: {best.num_routes()} vehicles")
-        best = _fewer_vehicles(data, best, started + REMOVAL_UNTIL * time_limit_seconds, events)
-        best = _shorter(data, best, deadline, events)
+        best = _fewer_vehicles(data, best, started + REMOVAL_UNTIL * time_limit_seconds, events, seed)
+        best = _shorter(data, best, deadline, events, seed)
     routes: tuple[tuple[int, ...], ...] = ()
     if best.is_feasible():
         routes = tuple(tuple(c + 1 for c in r) for r in _clients(best))

@@ -613,17 +613,19 @@ def solve(problem: Problem, time_limit_seconds: float, progress: Progress = no_p
 
 
 def solve_vrptw(instance: VrptwInstance, time_limit_seconds: float,
-                remove_vehicles: bool = True, engine: str | None = None) -> VrptwResult:
+                remove_vehicles: bool = True, engine: str | None = None,
+                seed: int | None = None) -> VrptwResult:
     """Solve a classic VRPTW through the same core: vehicles first, then cost.
 
     auto and pyvrp use PyVRP (it models every VRPTW rule), with vehicle-removal passes of its
     own unless `remove_vehicles` is off; a result that fails `check_vrptw` or leaves a customer
-    out falls back to OR-Tools for the time left.
+    out falls back to OR-Tools for the time left. `seed` replaces PyVRP's own (`hgs.SEED`).
     """
     started = time.monotonic()
     hgs = None if routing_engine(engine) == "ortools" else _hgs()
     if hgs is not None:
-        result = hgs.solve_vrptw(instance, time_limit_seconds, remove_vehicles=remove_vehicles)
+        result = hgs.solve_vrptw(instance, time_limit_seconds, remove_vehicles=remove_vehicles,
+                                 seed=hgs.SEED if seed is None else seed)
         if not result.dropped and not check_vrptw(instance, result):
             return result
         time_limit_seconds = max(1.0, time_limit_seconds - (time.monotonic() - started))

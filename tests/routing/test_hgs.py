@@ -251,6 +251,22 @@ def test_a_removal_attempt_that_cannot_succeed_gives_up_after_its_iterations(
     assert events == []
 
 
+def test_a_seed_given_to_the_solve_reaches_every_pyvrp_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    seeds: list[int] = []
+    real_solve = hgs.solve
+
+    def recorded(*args, **kwargs):
+        seeds.append(kwargs["seed"])
+        return real_solve(*args, **kwargs)
+
+    monkeypatch.setattr(hgs, "solve", recorded)
+    instance = small_vrptw()
+    result = solve_vrptw(instance, LIMIT, seed=7)
+    assert check_vrptw(instance, result) == []
+    assert seeds[0] == 7 and len(seeds) >= 2  # the first search, then removal or distance
+    assert all(s >= 7 for s in seeds)  # distance starts count on from it
+
+
 def test_an_instance_without_a_feasible_plan_never_fails_the_solve() -> None:
     # Customer 1's window closes before anyone can reach it: OR-Tools drops it, with others served.
     instance = replace(small_vrptw(), due=(10_000, 50, *(10_000,) * 7))
