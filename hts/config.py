@@ -84,6 +84,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "PLAN_VEHICLE_TYPES": ("car:4:0:9500,mpv:6:0:12000,wav:4:1:16000,minibus:14:1:21000", str),
     "PLAN_PA_DAILY_COST_PENCE": (6500, int),
     "PLAN_WORKERS": (2, int),
+    # Nearby schools may share a vehicle when this close by road (metres); 0: one school per vehicle.
+    "PLAN_SHARE_SCHOOLS_WITHIN_METRES": (0, int),
     # Route change control: publishing with fewer school days' notice than this warns the planner
     # and tells the operator the change is at short notice.
     "CHANGE_NOTICE_SCHOOL_DAYS": (5, int),

@@ -129,6 +129,7 @@ def run_sheet(run_id: int) -> Any:
         if stop.kind.value != "school" and not riders:
             continue
         address = riders[0].address_on(run.run_on) if riders else None
+        place = stop.school or run.school  # nearby schools sharing the run each have their stop
         stops.append({
             "sequence": stop.sequence,
             "kind": stop.kind.value,
@@ -136,7 +137,7 @@ def run_sheet(run_id: int) -> Any:
             "latitude": stop.latitude,
             "longitude": stop.longitude,
             "address": f"{address.address}, {address.postcode}" if address else
-            (f"{run.school.name}, {run.school.postcode}" if stop.kind.value == "school" else None),
+            (f"{place.name}, {place.postcode}" if stop.kind.value == "school" else None),
             "pupils": [{
                 "pupil_ref": p.pupil_ref, "first_name": p.first_name, "wheelchair": p.wheelchair,
                 "passenger_assistant": p.passenger_assistant, "solo": p.solo, "status": statuses[p.id],

@@ -271,6 +271,7 @@ def _stops(session: Session, plan: dict[str, Any], facts: _Day, school: School, 
         kind = str(stop.get("kind"))
         if kind != "school" and not riders:
             continue  # nobody to collect or set down here that day
+        place = school  # a school stop names its own school: nearby schools may share the run
         if kind == "school":
             place = (session.get(School, stop["school_id"]) if stop.get("school_id") else None) or school
             address, postcode = place.name, place.postcode
@@ -284,7 +285,7 @@ def _stops(session: Session, plan: dict[str, Any], facts: _Day, school: School, 
             postcode = " / ".join(dict.fromkeys(p for _, p in homes))
         stops.append(SheetStop(
             sequence=len(stops) + 1, kind=kind, time=str(stop.get("time", ""))[:5],
-            action=_action(kind, facts.session_name, school), address=address, postcode=postcode,
+            action=_action(kind, facts.session_name, place), address=address, postcode=postcode,
             pupils=tuple(SheetPupil(first_name=p.first_name, wheelchair=p.wheelchair,
                                     passenger_assistant=p.passenger_assistant, solo=p.solo,
                                     absent=facts.absent[p.id]) for p in riders),

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, distinct, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from hts import db
@@ -14,7 +14,7 @@ from hts.audit.views import history_for
 from hts.auth.access import roles_required
 from hts.people.models import Pupil, School
 from hts.privacy.service import record_view
-from hts.routing.models import Route, RouteStop, route_stop_pupil
+from hts.routing.models import Route, RouteStop, route_stop_pupil, serving
 from hts.web import PUPIL_ROLES, SCHOOL_ROLES, contains, int_arg, paginate, search_text
 
 bp = Blueprint("people", __name__, template_folder="templates")
@@ -35,6 +35,17 @@ def school_options() -> list[tuple[int, str]]:
 
 def _count_by(column: Any, ids: list[int], *conditions: Any) -> dict[int, int]:
     query = select(column, func.count()).where(column.in_(ids), *conditions).group_by(column)
+    return {key: count for key, count in db.session.execute(query)}
+
+
+def _route_counts(school_ids: list[int]) -> dict[int, int]:
+    """Running routes serving each school: every route has a stop at each school it serves."""
+    query = (
+        select(RouteStop.school_id, func.count(distinct(RouteStop.route_id)))
+        .join(Route, Route.id == RouteStop.route_id)
+        .where(RouteStop.school_id.in_(school_ids), Route.withdrawn_on.is_(None))
+        .group_by(RouteStop.school_id)
+    )
     return {key: count for key, count in db.session.execute(query)}
 
 
@@ -68,7 +79,7 @@ def schools() -> Any:
     ids = [school.id for school in page.items]
     return render_template(
         "people/schools.html", page=page, search=search,
-        pupil_counts=_count_by(Pupil.school_id, ids), route_counts=_count_by(Route.school_id, ids, Route.withdrawn_on.is_(None)),
+        pupil_counts=_count_by(Pupil.school_id, ids), route_counts=_route_counts(ids),
     )
 
 
@@ -79,7 +90,7 @@ def school(school_id: int) -> Any:
     record = db.session.get(School, school_id) or abort(404)
     routes = db.session.scalars(
         select(Route)
-        .where(Route.school_id == record.id, Route.withdrawn_on.is_(None))
+        .where(serving([record.id]), Route.withdrawn_on.is_(None))
         .options(joinedload(Route.operator), joinedload(Route.vehicle))
         .order_by(Route.session, Route.route_code)
     ).all()

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from hts.routing.problem import Problem, Route, Solution, VrptwInstance, VrptwResult
+from hts.routing.problem import (
+    Problem,
+    Route,
+    Solution,
+    VrptwInstance,
+    VrptwResult,
+    schools_apart_metres,
+)
 
 
 def _route_breaches(problem: Problem, number: int, route: Route) -> tuple[list[str], dict[str, int]]:
@@ -18,16 +25,28 @@ def _route_breaches(problem: Problem, number: int, route: Route) -> tuple[list[s
     if not 0 <= route.vehicle_type < len(problem.vehicle_types):
         return [f"{name}: unknown vehicle type {route.vehicle_type}"], {}
     vt = problem.vehicle_types[route.vehicle_type]
-    school = problem.schools[route.school]
     by_ref = problem.request_by_ref()
     am = problem.session == "am"
     visits = list(route.visits)
+    # The school visits close the run (am) or open it (pm), one per school on the way.
+    kinds = [v.is_school for v in visits]
+    if not any(kinds) or kinds != sorted(kinds, reverse=not am):
+        return [f"{name}: must {'end' if am else 'start'} with its school visits"], {}
     school_visits = [v for v in visits if v.is_school]
-    if len(school_visits) != 1 or (visits[-1] if am else visits[0]) is not school_visits[0]:
-        return [f"{name}: must {'end' if am else 'start'} with one visit to its school"], {}
-    if school_visits[0].node != school.node:
-        out.append(f"{name}: school visit is not at the school's node")
-    home = visits[:-1] if am else visits[1:]
+    school_of_visit = [route.school if v.school is None else v.school for v in school_visits]
+    if any(not 0 <= s < len(problem.schools) for s in school_of_visit):
+        return [f"{name}: visits a school that is not in the problem"], {}
+    if school_of_visit[-1 if am else 0] != route.school:
+        out.append(f"{name}: its own school is not where it {'ends' if am else 'starts'}")
+    for v, s in zip(school_visits, school_of_visit, strict=True):
+        if v.node != problem.schools[s].node:
+            out.append(f"{name}: school visit is not at the school's node")
+    schools = set(school_of_visit)
+    # Who may share is the council's policy (every two schools on a route that close by road).
+    if len(schools) > 1 and any(schools_apart_metres(problem, a, b) > problem.share_within_metres
+                                for a in schools for b in schools if a < b):
+        out.append(f"{name}: carries pupils of schools that may not share a vehicle")
+    home = [v for v in visits if not v.is_school]
     pupils = [ref for v in home for ref in (v.boarding if am else v.alighting)]
     unknown = [ref for ref in pupils if ref not in by_ref]
     if unknown:
@@ -36,11 +55,15 @@ def _route_breaches(problem: Problem, number: int, route: Route) -> tuple[list[s
         for ref in v.boarding if am else v.alighting:
             if by_ref[ref].stop != v.node:
                 out.append(f"{name}: {ref} is picked up away from their stop")
-            if by_ref[ref].school != route.school:
+    at_school: dict[str, int] = {}  # pupil -> index of their school visit
+    for i, (v, s) in enumerate(zip(school_visits, school_of_visit, strict=True)):
+        for ref in v.alighting if am else v.boarding:
+            at_school[ref] = i
+            if ref in by_ref and by_ref[ref].school != s:
                 out.append(f"{name}: {ref} goes to another school")
-    school_refs = school_visits[0].alighting if am else school_visits[0].boarding
-    if sorted(school_refs) != sorted(pupils):
+    if sorted(ref for v in school_visits for ref in (v.alighting if am else v.boarding)) != sorted(pupils):
         out.append(f"{name}: pupils at school differ from pupils at the stops")
+        return out, {}
 
     reqs = [by_ref[ref] for ref in pupils]
     seats = sum(r.seats for r in reqs)
@@ -62,29 +85,31 @@ def _route_breaches(problem: Problem, number: int, route: Route) -> tuple[list[s
     def service(stop_refs: tuple[str, ...]) -> int:
         return problem.stop_seconds + sum(by_ref[x].dwell_seconds for x in stop_refs)
 
-    # Time: every leg long enough, the school reached in its window, each ride within limit.
+    # Time: every leg long enough, each school reached in its window, each ride within limit.
     rides: dict[str, int] = {}
+    last = visits[-1]
     for v in visits:
+        if am and v is last:
+            continue  # the run ends on reaching its last school
         expected = service(v.alighting if (am and v.is_school) else (v.boarding or v.alighting))
-        if not (am and v.is_school) and v.departure_seconds - v.arrival_seconds < expected:
+        if v.departure_seconds - v.arrival_seconds < expected:
             out.append(f"{name}: too little time at node {v.node} for pupils to get on or off")
     for a, b in zip(visits, visits[1:], strict=False):
         if b.arrival_seconds < a.departure_seconds + problem.seconds(a.node, b.node):
             out.append(f"{name}: cannot get from node {a.node} to node {b.node} in time")
-    if am:
-        at_school = school_visits[0].arrival_seconds
-        if not school.am_arrive_from_seconds <= at_school <= school.am_arrive_by_seconds:
-            out.append(f"{name}: reaches school at {at_school}s, outside its window")
-        for v in home:
-            for ref in v.boarding:
-                rides[ref] = at_school - v.arrival_seconds
-    else:
-        if school_visits[0].arrival_seconds > school.pm_collect_at_seconds:
-            out.append(f"{name}: at school after the collection time")
-        leave = school_visits[0].departure_seconds
-        for v in home:
-            for ref in v.alighting:
-                rides[ref] = v.arrival_seconds - leave
+    for v, s in zip(school_visits, school_of_visit, strict=True):
+        school = problem.schools[s]
+        if am and not school.am_arrive_from_seconds <= v.arrival_seconds <= school.am_arrive_by_seconds:
+            out.append(f"{name}: reaches school at {v.arrival_seconds}s, outside its window")
+        if not am:
+            if v.arrival_seconds > school.pm_collect_at_seconds:
+                out.append(f"{name}: at school after the collection time")
+            elif v.departure_seconds < school.pm_collect_at_seconds + service(v.boarding):
+                out.append(f"{name}: leaves school before its pupils are out and aboard")
+    for v in home:
+        for ref in v.boarding if am else v.alighting:
+            own = school_visits[at_school[ref]]
+            rides[ref] = own.arrival_seconds - v.arrival_seconds if am else v.arrival_seconds - own.departure_seconds
     for ref, seconds in rides.items():
         if seconds > by_ref[ref].max_ride_seconds:
             out.append(f"{name}: {ref} rides {seconds}s, over their {by_ref[ref].max_ride_seconds}s limit")

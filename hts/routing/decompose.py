@@ -1,9 +1,11 @@
-"""Solve a city by parts: one school per part, in parallel processes, within a wall-time budget.
+"""Solve a city by parts: one school (or group of nearby schools) per part, in parallel processes,
+within a wall-time budget.
 
 A whole city in one OR-Tools model hits a scale cliff (first solution 0.7 s at 1,000 stops,
-524 s at 3,500: docs/solver-notes.md), and routes never mix schools in this engine, so a school
-is a natural part. Each part is a compact problem holding only its own nodes, so workers are
-not sent the whole city's matrices.
+524 s at 3,500: docs/solver-notes.md), and a route carries one school's pupils unless the
+council lets nearby schools share (`Problem.share_within_metres`), so a school, or a group of
+nearby schools, is a natural part. Each part is a compact problem holding only its own nodes,
+so workers are not sent the whole city's matrices.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
-from hts.routing.problem import Problem, Route, Solution, Unassigned, compute_figures, restrict
+from hts.routing.problem import (
+    Problem,
+    Route,
+    Solution,
+    Unassigned,
+    compute_figures,
+    restrict,
+    school_groups,
+)
 from hts.routing.solver import Progress, no_progress, routing_engine, solve
 
 MIN_PART_SECONDS = 0.5
@@ -22,11 +32,9 @@ OVERHEAD_SHARE = 0.1  # kept back from the budget for process start-up and mergi
 
 
 def part_schools(problem: Problem) -> list[list[int]]:
-    """The parts: each school that has pupils, largest first (long parts start first)."""
-    counts: dict[int, int] = {}
-    for r in problem.requests:
-        counts[r.school] = counts.get(r.school, 0) + 1
-    return [[s] for s in sorted(counts, key=lambda s: (-counts[s], s))]
+    """The parts: each school that has pupils, or each group of nearby schools that may share
+    vehicles (`school_groups`), largest first (long parts start first)."""
+    return school_groups(problem)
 
 
 def part_time_limits(sizes: Sequence[int], budget_seconds: float, workers: int) -> list[float]:
@@ -100,8 +108,9 @@ def solve_decomposed(problem: Problem, time_limit_seconds: float, *, workers: in
                 unassigned.extend(solution.unassigned)
                 events.extend(solution.events)
                 done += 1
-                school = problem.schools[school_map[0]].ref
-                progress(done, len(parts), f"school {school}: {len(solution.routes)} vehicles")
+                names = "+".join(problem.schools[s].ref for s in school_map)
+                progress(done, len(parts), f"{'schools' if len(school_map) > 1 else 'school'} {names}: "
+                         f"{len(solution.routes)} vehicles")
     for t, vt in enumerate(problem.vehicle_types):
         used = sum(1 for r in routes if r.vehicle_type == t)
         if used > vt.available:

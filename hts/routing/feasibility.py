@@ -31,25 +31,27 @@ from hts.routing.feasibility_context import (
     load_context,
     pupil_ids,
     pupil_stops,
+    school_ids_of,
     snapshot_points,
     vehicle_types_of,
 )
 from hts.routing.matrix import Point, TravelProviderError, straight_line_km
 from hts.routing.planning import VehicleTypeSetting
-from hts.routing.timing import StopLoad, TimingError, clock, seconds_of, time_route
+from hts.routing.timing import SchoolStop, StopLoad, TimingError, clock, seconds_of, time_stops
 
 #: Re-exported: the facts the rules read and their loader live in hts.routing.feasibility_context.
 __all__ = [
     "ArrivalWindow", "Breach", "Capacity", "CheckContext", "CrewKey", "MatrixCache", "PupilFacts", "RouteCheck",
     "SchoolFacts", "VehicleFacts", "breaches", "check_snapshot", "crew_key", "evaluate", "load_context",
-    "pupil_ids", "pupil_stops", "snapshot_points", "vehicle_types_of",
+    "pupil_ids", "pupil_stops", "school_ids_of", "snapshot_points", "vehicle_types_of",
 ]
 
 #: A pupil's stop this far from every home address of theirs is somewhere else.
 HOME_TOLERANCE_METRES = 100
 
 #: Rule names, in the order breaches are listed.
-RULES = ("structure", "address", "timing", "capacity", "ride_time", "arrival", "pa", "solo", "incompatible", "crew")
+RULES = ("structure", "sharing", "address", "timing", "capacity", "ride_time", "arrival", "pa", "solo",
+         "incompatible", "crew")
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,8 @@ def _hhmm(seconds: int) -> str:
 # --- the rules (pure) -----------------------------------------------------------------------
 
 def layout_breaches(snapshot: Mapping[str, Any]) -> list[Breach]:
-    """A known session, one school stop in its place (last for am, first for pm), the right kinds of stop.
+    """A known session, the school stops in their place (last for am, first for pm: one, or one
+    per school when nearby schools share the route), the right kinds of stop.
 
     A route that breaks these cannot be timed.
     """
@@ -115,10 +118,16 @@ def layout_breaches(snapshot: Mapping[str, Any]) -> list[Breach]:
     if session not in ("am", "pm"):
         return [Breach("structure", f"the session must be am or pm, not {session!r}")]
     schools = [i for i, stop in enumerate(stops) if stop.get("kind") == "school"]
-    expected = len(stops) - 1 if session == "am" else 0
-    if len(schools) != 1 or schools[0] != expected:
+    expected = list(range(len(stops) - len(schools), len(stops))) if session == "am" else list(range(len(schools)))
+    if not schools or schools != expected:
         out.append(Breach("structure", f"the route must {'end' if session == 'am' else 'start'} "
-                                       "at its school, with one school stop"))
+                                       "at its school, with its school stops "
+                                       f"{'last' if session == 'am' else 'first'}"))
+    elif len(set(school_ids_of(snapshot))) != len(schools):
+        out.append(Breach("structure", "each school stop must be at a different school"))
+    elif school_ids_of(snapshot)[-1 if session == "am" else 0] != snapshot.get("school_id"):
+        out.append(Breach("structure", f"the route's own school must be its {'last' if session == 'am' else 'first'} "
+                                       "school stop"))
     kind = "pickup" if session == "am" else "dropoff"
     if any(stop.get("kind") not in (kind, "school") for stop in stops):
         out.append(Breach("structure", f"every stop but the school's must be a {kind}"))
@@ -148,12 +157,40 @@ def pupil_breaches(snapshot: Mapping[str, Any], pupils: Mapping[int, PupilFacts]
         if pid in seen:
             out.append(Breach("structure", f"pupil {facts.ref} is on the route twice", pid))
         seen.add(pid)
-        if facts.school_id != snapshot.get("school_id"):
+        if facts.school_id not in {snapshot.get("school_id"), *school_ids_of(snapshot)}:
             out.append(Breach("structure", f"pupil {facts.ref} goes to another school", pid))
     if any(not stop.get("pupil_ids") for stop in pupil_stops(snapshot)):
         out.append(Breach("structure", "a stop has no pupils: remove it"))
     if not pupil_ids(snapshot):
         out.append(Breach("structure", "the route carries no pupils: withdraw it instead"))
+    return out
+
+
+def sharing_breaches(snapshot: Mapping[str, Any], pupils: Mapping[int, PupilFacts],
+                     schools: Mapping[int, SchoolFacts], share_within_metres: int,
+                     provider: Any) -> list[Breach]:
+    """A route that stops at several schools: only when nearby schools may share a vehicle
+    (PLAN_SHARE_SCHOOLS_WITHIN_METRES), every two of them that close by road, each with pupils."""
+    ids = list(dict.fromkeys(school_ids_of(snapshot)))
+    if len(ids) < 2:
+        return []
+    names = [schools[i].name if i in schools else f"school {i}" for i in ids]
+    if share_within_metres <= 0:
+        return [Breach("sharing", f"the route stops at {len(ids)} schools ({', '.join(names)}), but schools do not "
+                                  "share vehicles here (the setting PLAN_SHARE_SCHOOLS_WITHIN_METRES is 0)")]
+    out: list[Breach] = []
+    riding = {pupils[pid].school_id for pid in pupil_ids(snapshot) if pid in pupils}
+    out += [Breach("sharing", f"the route stops at {name} but carries none of its pupils")
+            for i, name in zip(ids, names, strict=True) if i not in riding]
+    known = [i for i in ids if i in schools]
+    matrix = provider.matrix([schools[i].point for i in known])
+    for a in range(len(known)):
+        for b in range(a + 1, len(known)):
+            metres = max(int(matrix.metres[a, b]), int(matrix.metres[b, a]))
+            if metres > share_within_metres:
+                out.append(Breach("sharing", f"{schools[known[a]].name} and {schools[known[b]].name} are "
+                                             f"{metres:,} m apart by road, more than the {share_within_metres:,} m "
+                                             "within which schools may share a vehicle"))
     return out
 
 
@@ -287,19 +324,26 @@ def evaluate(snapshot: Mapping[str, Any], context: CheckContext) -> RouteCheck:
     school = context.schools.get(int(snapshot.get("school_id") or 0))
     if school is None:
         breaches.append(Breach("structure", f"school {snapshot.get('school_id')} is not on record"))
+    visited = school_ids_of(snapshot)
+    breaches += [Breach("structure", f"school {i} is not on record") for i in visited
+                 if i not in context.schools and i != snapshot.get("school_id")]
     stops = [dict(stop) for stop in snapshot.get("stops") or []]
     distance = int(snapshot.get("distance_metres") or 0)
     rides: dict[int, float] = {}
     timed = False
-    if school is not None and not layout:
+    if school is not None and not layout and all(i in context.schools for i in visited):
+        schools = [context.schools[i] for i in visited]
+        breaches += sharing_breaches(snapshot, context.pupils, context.schools, context.share_within_metres,
+                                     context.provider)
         try:
-            stops, distance, rides, school_seconds = _retime(session, stops, school, context)
+            stops, distance, rides, school_seconds = _retime(session, stops, schools, context)
             timed = True
         except (TimingError, TravelProviderError) as exc:
             breaches.append(Breach("timing", f"the route cannot be timed: {exc}"))
         else:
-            breaches += arrival_breaches(session, school_seconds, school, context.window)
-    elif school is not None:
+            for facts, seconds in zip(schools, school_seconds, strict=True):
+                breaches += arrival_breaches(session, seconds, facts, context.window)
+    elif school is not None and layout:
         breaches.append(Breach("timing", "the route cannot be timed until its stops are in order"))
 
     pa_id = snapshot.get("pa_id")
@@ -319,26 +363,46 @@ def evaluate(snapshot: Mapping[str, Any], context: CheckContext) -> RouteCheck:
                       wheelchair_used=wheelchairs, breaches=breaches, capacity=capacity, timed=timed)
 
 
-def _retime(session: str, stops: list[dict[str, Any]], school: SchoolFacts,
-            context: CheckContext) -> tuple[list[dict[str, Any]], int, dict[int, float], int]:
-    """New stop times, distance, ride minutes per pupil and the school stop's time (hts.routing.timing)."""
-    school_stop = next(stop for stop in stops if stop.get("kind") == "school")
-    school_point = Point(float(school_stop["latitude"]), float(school_stop["longitude"]))
+def _retime(session: str, stops: list[dict[str, Any]], schools: Sequence[SchoolFacts],
+            context: CheckContext) -> tuple[list[dict[str, Any]], int, dict[int, float], list[int]]:
+    """New stop times, distance, ride minutes per pupil and each school stop's time (hts.routing.timing).
+
+    A pupil rides to (am) or from (pm) their own school's stop; the route's own school's when
+    theirs is not on it (a breach of its own).
+    """
+    am = session == "am"
+    school_stops = [stop for stop in stops if stop.get("kind") == "school"]
     homes = [stop for stop in stops if stop.get("kind") != "school"]
+    index_of = {facts.id: j for j, facts in enumerate(schools)}
+    own = len(schools) - 1 if am else 0
+    aboard = [[0, 0] for _ in schools]  # walk-on, wheelchair getting off (am) or on (pm) at each school
     loads = []
     for stop in homes:
         ids = [int(pid) for pid in stop.get("pupil_ids", [])]
         wheelchair = sum(1 for pid in ids if pid in context.pupils and context.pupils[pid].wheelchair)
         loads.append(StopLoad(Point(float(stop["latitude"]), float(stop["longitude"])),
                               walk_on=len(ids) - wheelchair, wheelchair=wheelchair))
-    school_time = school.start_time if session == "am" else school.finish_time
-    timing = time_route(session, loads, school_point, school_time, context.timing, context.provider)
+        for pid in ids:
+            facts = context.pupils.get(pid)
+            j = index_of.get(facts.school_id, own) if facts is not None else own
+            aboard[j][1 if facts is not None and facts.wheelchair else 0] += 1
+    school_loads = [
+        SchoolStop(Point(float(stop["latitude"]), float(stop["longitude"])),
+                   facts.start_time if am else facts.finish_time, walk_on=walk, wheelchair=chairs)
+        for stop, facts, (walk, chairs) in zip(school_stops, schools, aboard, strict=True)
+    ]
+    timing = time_stops(session, loads, school_loads, context.timing, context.provider)
     times = [_hhmm(seconds) for seconds in timing.planned_seconds]
-    ordered = homes + [school_stop] if session == "am" else [school_stop, *homes]
+    ordered = homes + school_stops if am else school_stops + homes
     retimed = [{**stop, "time": time} for stop, time in zip(ordered, times, strict=True)]
-    rides = {int(pid): round(seconds / 60, 1)
-             for stop, seconds in zip(homes, timing.ride_seconds, strict=True) for pid in stop.get("pupil_ids", [])}
-    school_seconds = timing.planned_seconds[-1] if session == "am" else timing.planned_seconds[0]
+    rides = {}
+    for i, stop in enumerate(homes):
+        for pid in stop.get("pupil_ids", []):
+            facts = context.pupils.get(int(pid))
+            j = index_of.get(facts.school_id, own) if facts is not None else own
+            rides[int(pid)] = round(timing.ride_to[i][j] / 60, 1)
+    planned = list(timing.planned_seconds)
+    school_seconds = planned[len(homes):] if am else planned[:len(schools)]
     return retimed, timing.total_metres, rides, school_seconds
 
 

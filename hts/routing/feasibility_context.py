@@ -101,6 +101,8 @@ class CheckContext:
     timing: TimingSettings
     window: ArrivalWindow
     provider: TravelProvider
+    #: Nearby schools may share a vehicle when this close by road (PLAN_SHARE_SCHOOLS_WITHIN_METRES).
+    share_within_metres: int = 0
 
 
 # --- reading a snapshot ---------------------------------------------------------------------
@@ -108,6 +110,14 @@ class CheckContext:
 def pupil_stops(snapshot: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The pickup (am) or drop-off (pm) stops in travel order, without the school stop."""
     return [stop for stop in snapshot["stops"] if stop.get("kind") != "school"]
+
+
+def school_ids_of(snapshot: Mapping[str, Any]) -> list[int]:
+    """The schools the route stops at, in stop order (a school stop with no school is the route's own)."""
+    own = snapshot.get("school_id")
+    ids = [stop.get("school_id") if stop.get("school_id") is not None else own
+           for stop in snapshot.get("stops") or [] if stop.get("kind") == "school"]
+    return [int(i) for i in ids if i is not None]
 
 
 def pupil_ids(snapshot: Mapping[str, Any]) -> list[int]:
@@ -164,7 +174,9 @@ def load_context(session: Session, snapshots: Sequence[Mapping[str, Any]], *, to
     day and the crew must be compliant on each of the route's days in the week from it.
     """
     conf = dict(config)
-    school_ids = {int(s["school_id"]) for s in snapshots if s.get("school_id") is not None}
+    school_ids = {int(s["school_id"]) for s in snapshots if s.get("school_id") is not None} | {
+        int(stop["school_id"]) for s in snapshots for stop in s.get("stops") or []
+        if stop.get("kind") == "school" and stop.get("school_id") is not None}
     ids = {pid for s in snapshots for pid in pupil_ids(s)} | set(extra_pupil_ids)
     pupils = {}
     if ids:
@@ -194,6 +206,7 @@ def load_context(session: Session, snapshots: Sequence[Mapping[str, Any]], *, to
         schools=schools, pupils=pupils, incompatible=pairs, vehicles=vehicles,
         vehicle_types=vehicle_types_of(conf), crew_problems=_crew_problems(session, snapshots, today, conf),
         timing=TimingSettings.from_config(conf), window=ArrivalWindow.from_config(conf), provider=provider,
+        share_within_metres=max(0, int(conf.get("PLAN_SHARE_SCHOOLS_WITHIN_METRES", 0))),
     )
 
 

@@ -21,8 +21,11 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    or_,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from hts import weekdays
 from hts.db import Base, utcnow
@@ -144,6 +147,13 @@ class RouteStop(Base):
     __table_args__ = (UniqueConstraint("route_id", "sequence"),)
 
 
+def serving(school_ids: list[int]) -> ColumnElement[bool]:
+    """Routes that serve one of these schools: their own, or one they stop at on the way (nearby
+    schools sharing a vehicle)."""
+    return or_(Route.school_id.in_(school_ids),
+               Route.id.in_(select(RouteStop.route_id).where(RouteStop.school_id.in_(school_ids))))
+
+
 class PupilIncompatibility(Base):
     """Two pupils who must not travel together, with the reason (kept from the crew)."""
 
@@ -229,6 +239,13 @@ class DraftRoute(Base):
     school: Mapped[School] = relationship()
 
     __table_args__ = (UniqueConstraint("plan_id", "route_code"),)
+
+    @property
+    def other_school_urns(self) -> list[str]:
+        """Schools the route stops at besides its own (nearby schools sharing the vehicle)."""
+        own = self.school.urn if self.school is not None else None
+        return list(dict.fromkeys(stop["school_urn"] for stop in self.stops
+                                  if "school_urn" in stop and stop["school_urn"] != own))
 
 
 class ChangeState(enum.StrEnum):

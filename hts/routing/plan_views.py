@@ -75,7 +75,10 @@ def plan(plan_id: int) -> Any:
     """A plan: its progress while it runs; its figures, comparison and routes when ready."""
     draft = _plan(plan_id)
     comparison = compare(db.session(), draft) if draft.status in (PlanStatus.READY, PlanStatus.PROMOTED) else None
-    return render_template("plans/plan.html", plan=draft, comparison=comparison)
+    others = {urn for route in draft.routes for urn in route.other_school_urns}
+    school_names = {urn: name for urn, name in db.session.execute(select(School.urn, School.name).where(School.urn.in_(others)))} \
+        if others else {}
+    return render_template("plans/plan.html", plan=draft, comparison=comparison, school_names=school_names)
 
 
 @bp.get("/<int:plan_id>/progress")

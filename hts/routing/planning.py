@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,7 @@ from hts.routing.models import (
     RouteStop,
     RouteVersion,
     StopKind,
+    serving,
 )
 
 PRIMARY_MAX_AGE = 10  # aged 10 or under on the day: primary-age journey limit
@@ -178,25 +179,29 @@ def build_problem(session: Session, *, session_name: str, weekday: int, school_u
         session=session_name,  # type: ignore[arg-type]
         points=index.points, provider=provider or planning_provider(config), schools=school_specs,
         vehicle_types=types, requests=requests,
+        share_within_metres=max(0, int(config.get("PLAN_SHARE_SCHOOLS_WITHIN_METRES", 0))),
     )
     return problem, index
 
 
 def _route_json(problem: p.Problem, index: PlanIndex, route: p.Route, code: str) -> dict[str, Any]:
     setting, has_pa = index.vehicle_types[route.vehicle_type]
-    school = index.schools[route.school]
     stops = []
     for visit in route.visits:
         point = problem.points[visit.node]
         stop: dict[str, Any] = {"time": _hhmm(visit.arrival_seconds), "latitude": point.latitude,
                                 "longitude": point.longitude}
         if visit.is_school:
-            stop["school_urn"] = school.urn
+            stop["school_urn"] = index.schools[route.school if visit.school is None else visit.school].urn
         else:
             stop["pupil_refs"] = list(visit.boarding or visit.alighting)
         stops.append(stop)
+    # The route's own school (where it ends in the morning, starts in the afternoon) comes first,
+    # then any other school it stops at on the way, when nearby schools share vehicles.
+    urns = [index.schools[route.school].urn]
+    urns += [stop["school_urn"] for stop in stops if "school_urn" in stop and stop["school_urn"] not in urns]
     return {
-        "route_code": code, "school_urns": [school.urn], "vehicle_type": setting.name,
+        "route_code": code, "school_urns": urns, "vehicle_type": setting.name,
         "seats": setting.seats, "wheelchair_spaces": setting.wheelchair_spaces, "passenger_assistant": has_pa,
         "daily_price": route.cost_pence / 100, "distance_km": round(route.distance_metres / 1000, 2),
         "stops": stops,
@@ -234,6 +239,8 @@ def solution_json(problem: p.Problem, index: PlanIndex, solution: p.Solution) ->
             "pupils_over_limit": f.pupils_over_limit,
             "unassigned": f.pupils_unassigned,
             "solve_seconds": f.solve_seconds,
+            "share_schools_within_metres": problem.share_within_metres,
+            "shared_routes": sum(1 for r in solution.routes if len(set(r.schools)) > 1),
             "locked_routes_kept": len(index.locked_routes),
             "locked_route_codes": [route.route_code for route in index.locked_routes],
             "locked_route_ids": [route.id for route in index.locked_routes],
@@ -257,6 +264,8 @@ def run_plan(session: Session, plan: DraftPlan, config: dict[str, Any], *, progr
     """Build, solve, check and save a draft plan; returns the JSON document. Raises PlanInputError."""
     started = time.monotonic()
     plan.status = PlanStatus.RUNNING
+    asked = sorted(plan.school_urns)
+    plan.school_urns = sharing_closure(session, str(plan.session), plan.school_urns)
     problem, index = build_problem(session, session_name=str(plan.session), weekday=plan.weekday,
                                    school_urns=plan.school_urns, config=config, on_date=on_date)
 
@@ -276,6 +285,8 @@ def run_plan(session: Session, plan: DraftPlan, config: dict[str, Any], *, progr
     breaches = check(problem, solution)
     document = solution_json(problem, index, solution)
     document["summary"]["wall_seconds"] = round(time.monotonic() - started, 2)
+    # Schools a published route shares with those asked for are planned with them.
+    document["summary"]["schools_added_for_sharing"] = sorted(set(plan.school_urns) - set(asked))
     document["summary"]["check"] = breaches
     save_draft(session, plan, index, document, solution)
     return document
@@ -305,12 +316,31 @@ def save_draft(session: Session, plan: DraftPlan, index: PlanIndex, document: di
 
 
 def published_routes(session: Session, session_name: str, school_ids: Sequence[int]) -> list[Route]:
-    """The published routes of a session for some schools (all when none given)."""
+    """The published routes of a session for some schools (all when none given): their own, and
+    those that stop at one of them on the way (nearby schools sharing a vehicle)."""
     query = select(Route).where(Route.session == session_name, Route.withdrawn_on.is_(None)).options(
         selectinload(Route.stops).selectinload(RouteStop.pupils), selectinload(Route.vehicle))
     if school_ids:
-        query = query.where(Route.school_id.in_(school_ids))
+        query = query.where(serving(list(school_ids)))
     return list(session.scalars(query.order_by(Route.route_code)))
+
+
+def sharing_closure(session: Session, session_name: str, school_urns: Sequence[str]) -> list[str]:
+    """The schools to plan together with these: they, and every school a published route of the
+    session shares with one of them, until none is added (re-planning only part of a shared
+    route would leave the other school's pupils without one). Empty stays empty (every school)."""
+    if not school_urns:
+        return []
+    urns = set(school_urns)
+    while True:
+        ids = list(session.scalars(select(School.id).where(School.urn.in_(urns))))
+        routes = published_routes(session, session_name, ids)
+        found = {route.school.urn for route in routes} | (set(session.scalars(
+            select(School.urn).join(RouteStop, RouteStop.school_id == School.id)
+            .where(RouteStop.route_id.in_([route.id for route in routes])))) if routes else set())
+        if found <= urns:
+            return sorted(urns)
+        urns |= found
 
 
 def locked_routes(session: Session, session_name: str, school_ids: Sequence[int]) -> list[Route]:
@@ -339,7 +369,7 @@ def compare(session: Session, plan: DraftPlan) -> dict[str, Any]:
         for stop in route.stops:
             for pupil in stop.pupils:
                 current_route_of[pupil.pupil_ref] = route.route_code
-        current_rides.extend(_published_ride_minutes([(s.planned_time, s.kind) for s in route.stops]))
+        current_rides.extend(_published_ride_minutes(route))
     draft_route_of = {ref: r.route_code for r in plan.routes for s in r.stops for ref in s.get("pupil_refs", [])}
     draft_rides = [m for r in plan.routes for m in r.ride_minutes.values()]
     together_now = _companions(current_route_of)
@@ -357,13 +387,16 @@ def compare(session: Session, plan: DraftPlan) -> dict[str, Any]:
     }
 
 
-def _published_ride_minutes(stops: list[tuple[dt.time, StopKind]]) -> list[float]:
-    """Ride minutes of each pupil stop on a published route, from its planned times."""
-    school_times = [t for t, kind in stops if kind == StopKind.SCHOOL]
-    if not school_times:
+def _published_ride_minutes(route: Route) -> list[float]:
+    """Ride minutes of each pupil on a published route, from its planned times: to (am) or from
+    (pm) their own school's stop where the route stops at several, else its school stop."""
+    schools = [stop for stop in route.stops if stop.kind == StopKind.SCHOOL]
+    if not schools:
         return []
-    school = _seconds(school_times[0])
-    return [abs(school - _seconds(t)) / 60 for t, kind in stops if kind != StopKind.SCHOOL]
+    at = {stop.school_id: _seconds(stop.planned_time) for stop in schools if stop.school_id is not None}
+    first = _seconds(schools[0].planned_time)
+    return [abs(at.get(pupil.school_id, first) - _seconds(stop.planned_time)) / 60
+            for stop in route.stops if stop.kind != StopKind.SCHOOL for pupil in stop.pupils]
 
 
 def _companions(route_of: dict[str, str]) -> dict[str, frozenset[str]]:
@@ -379,7 +412,7 @@ def _mean(values: list[float]) -> float:
     return round(sum(values) / len(values), 1) if values else 0.0
 
 
-def _route_stops(stops: list[dict[str, Any]], pupils: dict[str, Pupil], school_id: int,
+def _route_stops(stops: list[dict[str, Any]], pupils: dict[str, Pupil], school_ids: Mapping[str, int],
                  session_name: str) -> list[RouteStop]:
     rows = []
     for sequence, stop in enumerate(stops, start=1):
@@ -387,7 +420,7 @@ def _route_stops(stops: list[dict[str, Any]], pupils: dict[str, Pupil], school_i
         is_school = "school_urn" in stop
         kind = StopKind.SCHOOL if is_school else (StopKind.PICKUP if session_name == "am" else StopKind.DROPOFF)
         rows.append(RouteStop(
-            sequence=sequence, kind=kind, school_id=school_id if is_school else None,
+            sequence=sequence, kind=kind, school_id=school_ids[stop["school_urn"]] if is_school else None,
             latitude=stop["latitude"], longitude=stop["longitude"], planned_time=dt.time(hour, minute),
             pupils=[pupils[ref] for ref in stop.get("pupil_refs", []) if ref in pupils],
         ))
@@ -472,13 +505,15 @@ def promote(session: Session, plan: DraftPlan, *, today: dt.date) -> list[str]:
     pupils = {x.pupil_ref: x for x in session.scalars(select(Pupil).where(Pupil.pupil_ref.in_(
         [ref for r in plan.routes for s in r.stops for ref in s.get("pupil_refs", [])])))}
     taken = set(session.scalars(select(Route.route_code)))
+    urns = {stop["school_urn"] for draft in plan.routes for stop in draft.stops if "school_urn" in stop}
+    school_ids: dict[str, int] = {urn: id_ for urn, id_ in session.execute(select(School.urn, School.id).where(School.urn.in_(urns)))}
     for draft in plan.routes:
         code = _free_code(draft.route_code, taken)
         taken.add(code)
         route = Route(route_code=code, session=plan.session, school_id=draft.school_id,
                       daily_price_pence=draft.daily_price_pence, distance_metres=draft.distance_metres,
                       days=weekdays.SCHOOL_DAYS, version=1, vehicle_type=draft.vehicle_type)
-        route.stops = _route_stops(draft.stops, pupils, draft.school_id, str(plan.session))
+        route.stops = _route_stops(draft.stops, pupils, school_ids, str(plan.session))
         session.add(route)
     plan.status = PlanStatus.PROMOTED
     session.flush()

@@ -19,6 +19,7 @@ solution speaks in those refs and in node indices, which the caller maps back to
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -31,6 +32,7 @@ from hts.routing.matrix import Point, TravelMatrix, TravelProvider
 Session = Literal["am", "pm"]
 
 WALK_ON_DWELL_SECONDS = 120
+MAX_SCHOOLS_PER_GROUP = 4  # nearby schools that may share vehicles, at most, in one group
 WHEELCHAIR_DWELL_SECONDS = 600
 
 
@@ -79,7 +81,9 @@ class Problem:
 
     `depot` is the node vehicles start from (am) or return to (pm); None means routes are open
     (the vehicle's dead mileage is priced into its daily cost). `stop_seconds` is the fixed time
-    of any stop at a pupil's address, on top of each pupil's own dwell.
+    of any stop at a pupil's address, on top of each pupil's own dwell. `share_within_metres`
+    is the policy on nearby schools: 0 means a vehicle carries one school's pupils; above 0,
+    schools this close (by road, either way) may share a vehicle (`school_groups`).
     """
 
     session: Session
@@ -90,6 +94,7 @@ class Problem:
     requests: tuple[Request, ...]
     depot: int | None = None
     stop_seconds: int = 0
+    share_within_metres: int = 0
 
     def __post_init__(self) -> None:
         n = len(self.points)
@@ -155,8 +160,44 @@ def restrict(problem: Problem, school_indices: Sequence[int],
         requests=tuple(replace(r, stop=new_node[r.stop], school=new_school[r.school]) for r in requests),
         depot=None if problem.depot is None else new_node[problem.depot],
         stop_seconds=problem.stop_seconds,
+        share_within_metres=problem.share_within_metres,
     )
     return compact, node_map, school_map
+
+
+def schools_apart_metres(problem: Problem, a: int, b: int) -> int:
+    """Road metres between two schools: the longer way round (the policy is "within, both ways")."""
+    na, nb = problem.schools[a].node, problem.schools[b].node
+    return max(problem.metres(na, nb), problem.metres(nb, na))
+
+
+def school_groups(problem: Problem, schools: Sequence[int] | None = None) -> list[list[int]]:
+    """The schools that may share vehicles, in groups: each school alone when sharing is off.
+
+    Every two schools of a group are within `share_within_metres` of each other by road, both
+    ways (so a route may carry pupils of any of them); groups are joined nearest pairs first and
+    never hold more than MAX_SCHOOLS_PER_GROUP. `schools` defaults to every school with pupils in
+    the problem. Groups come largest first (by pupils), each in school order.
+    """
+    if schools is None:
+        schools = sorted({r.school for r in problem.requests})
+    group_of = {s: [s] for s in schools}
+    within = problem.share_within_metres
+    if within > 0:
+        apart = {(a, b): schools_apart_metres(problem, a, b) for a in schools for b in schools if a < b}
+        for (a, b), metres in sorted(apart.items(), key=lambda item: (item[1], item[0])):
+            if metres > within:
+                break
+            ga, gb = group_of[a], group_of[b]
+            if ga is gb or len(ga) + len(gb) > MAX_SCHOOLS_PER_GROUP:
+                continue
+            if all(apart[min(x, y), max(x, y)] <= within for x in ga for y in gb):
+                ga.extend(gb)
+                for s in gb:
+                    group_of[s] = ga
+    groups = {id(g): sorted(g) for g in group_of.values()}
+    pupils = Counter(r.school for r in problem.requests)
+    return sorted(groups.values(), key=lambda g: (-sum(pupils[s] for s in g), g))
 
 
 def make_problem(
@@ -169,6 +210,7 @@ def make_problem(
     requests: Sequence[Request],
     depot: int | None = None,
     stop_seconds: int = 0,
+    share_within_metres: int = 0,
 ) -> Problem:
     """A problem whose travel matrix comes from a provider (haversine, OSRM, ...)."""
     return Problem(
@@ -180,6 +222,7 @@ def make_problem(
         requests=tuple(requests),
         depot=depot,
         stop_seconds=stop_seconds,
+        share_within_metres=share_within_metres,
     )
 
 
@@ -188,7 +231,8 @@ def make_problem(
 
 @dataclass(frozen=True)
 class Visit:
-    """A stop on a route: where, when, and who gets on or off there."""
+    """A stop on a route: where, when, and who gets on or off there (`school`: which school, at
+    a school visit)."""
 
     node: int
     arrival_seconds: int
@@ -196,11 +240,17 @@ class Visit:
     boarding: tuple[str, ...] = ()
     alighting: tuple[str, ...] = ()
     is_school: bool = False
+    school: int | None = None
 
 
 @dataclass(frozen=True)
 class Route:
-    """One vehicle's run: its type, the school it serves and its visits in order."""
+    """One vehicle's run: its type, its school and its visits in order.
+
+    `school` is the school the run ends at (am) or starts from (pm). Where nearby schools share
+    a vehicle, the run visits the others on the way, each as a school visit of its own
+    (`schools` lists them all in visit order).
+    """
 
     vehicle_type: int
     school: int
@@ -213,8 +263,15 @@ class Route:
         return replace(
             self,
             school=school_map[self.school],
-            visits=tuple(replace(v, node=node_map[v.node]) for v in self.visits),
+            visits=tuple(replace(v, node=node_map[v.node],
+                                 school=None if v.school is None else school_map[v.school])
+                         for v in self.visits),
         )
+
+    @property
+    def schools(self) -> tuple[int, ...]:
+        """The schools visited, in visit order (one, unless nearby schools share the vehicle)."""
+        return tuple(v.school if v.school is not None else self.school for v in self.visits if v.is_school)
 
     @property
     def pupil_refs(self) -> tuple[str, ...]:

@@ -3,7 +3,8 @@
 Modelling choices (see docs/benchmarks.md for what they buy):
 
 - Each school is solved as its own fleet of routes that all touch that school, so a pupil's
-  ride ends (am) or starts (pm) at the route's school. The morning run is modelled *backwards*:
+  ride ends (am) or starts (pm) at the route's school. Where nearby schools may share a vehicle
+  (`Problem.share_within_metres`), their separate plans are then improved together (`sharing.py`). The morning run is modelled *backwards*:
   every route starts at the school at cumul 0 and the time dimension counts seconds back to
   each pickup, so a pupil's ride time is simply the cumul at their node and the limit is a plain
   upper bound there. This avoids the cross-node `CumulVar(delivery) - CumulVar(pickup)`
@@ -32,7 +33,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -51,6 +52,7 @@ from hts.routing.problem import (
     VrptwResult,
     compute_figures,
     restrict,
+    school_groups,
 )
 
 Progress = Callable[[int, int, str], None]
@@ -95,6 +97,11 @@ class _Core:
     penalty: int
     slack_max: int
     horizon: int
+    # Pickup and delivery: (pickup node, delivery node, most seconds between them), on one
+    # vehicle, pickup first (nearby schools sharing a vehicle, `sharing.py`).
+    pairs: list[tuple[int, int, int]] = field(default_factory=list)
+    # node -> the only nodes that may follow it (besides the route's end); absent: any.
+    followers: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def vehicles(self) -> int:
@@ -144,6 +151,19 @@ def _run(core: _Core, seconds: float, initial: list[list[int]] | None) -> list[l
             # list there would mean "any vehicle"; -1 keeps "left out" possible.
             routing.VehicleVar(index).SetValues([-1, *core.allowed[node]])
     solver = routing.solver()
+    for pickup, delivery, most in core.pairs:
+        p, d = manager.NodeToIndex(pickup), manager.NodeToIndex(delivery)
+        routing.AddPickupAndDelivery(p, d)
+        solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
+        solver.Add(routing.ActiveVar(p) == routing.ActiveVar(d))
+        solver.Add(time_dim.CumulVar(p) <= time_dim.CumulVar(d))
+        solver.Add(time_dim.CumulVar(d) - time_dim.CumulVar(p) <= most)
+    if core.followers:
+        ends = [routing.End(v) for v in range(core.vehicles)]
+        for node, after in core.followers.items():
+            index = manager.NodeToIndex(node)
+            # An unvisited node's next is itself.
+            routing.NextVar(index).SetValues([index, *ends, *(manager.NodeToIndex(a) for a in after)])
     for a, b in core.incompatible:
         va = routing.VehicleVar(manager.NodeToIndex(a))
         vb = routing.VehicleVar(manager.NodeToIndex(b))
@@ -179,18 +199,23 @@ def _run(core: _Core, seconds: float, initial: list[list[int]] | None) -> list[l
 
 
 def _solve_core(core: _Core, seconds: float, events: list[str],
-                remove_vehicles: bool = True) -> list[list[int]] | None:
+                remove_vehicles: bool = True,
+                initial: list[list[int]] | None = None) -> list[list[int]] | None:
     """Guided local search, then vehicle-removal passes, then a last distance polish.
 
     The first phase gets 40 % of the time, or 0.04 s per stop if more (measured: removal
     passes started before guided local search has settled cost vehicles on 200 customers at
     10 s), up to 80 %; removal passes run until 80 %, and the rest (plus whatever removal
-    did not need) polishes distance on the vehicles kept.
+    did not need) polishes distance on the vehicles kept. `initial` (nodes per vehicle slot)
+    is the first phase's starting plan, if OR-Tools accepts it.
     """
     started = time.monotonic()
     deadline = started + seconds
     first_seconds = min(0.8 * seconds, max(0.4 * seconds, FIRST_PHASE_SECONDS_PER_STOP * len(core.customers)))
-    routes = _run(core, first_seconds if remove_vehicles else seconds, None)
+    routes = _run(core, first_seconds if remove_vehicles else seconds, initial)
+    if routes is None and initial is not None:
+        events.append("the starting plan was not accepted: a first solution from scratch")
+        routes = _run(core, first_seconds if remove_vehicles else seconds, None)
     if routes is None:
         # The first phase can run out of time before any solution: give it everything left.
         left = deadline - time.monotonic()
@@ -460,14 +485,16 @@ def _route(problem: Problem, school_index: int, vehicle_type: int,
             after, next_node = arrival, stop
         timed.reverse()
         everyone = tuple(ref for _, refs in visits for ref in refs)
-        timed.append(Visit(school.node, arrive_school, arrive_school, alighting=everyone, is_school=True))
+        timed.append(Visit(school.node, arrive_school, arrive_school, alighting=everyone, is_school=True,
+                           school=school_index))
         nodes = [v.node for v in timed]
         if problem.depot is not None:
             nodes.insert(0, problem.depot)
     else:
         everyone = tuple(ref for _, refs in visits for ref in refs)
         leave = school.pm_collect_at_seconds + service(everyone)
-        timed.append(Visit(school.node, school.pm_collect_at_seconds, leave, boarding=everyone, is_school=True))
+        timed.append(Visit(school.node, school.pm_collect_at_seconds, leave, boarding=everyone, is_school=True,
+                           school=school_index))
         at, prev = leave, school.node
         for stop, refs in visits:
             arrival = at + problem.seconds(prev, stop)
@@ -528,85 +555,146 @@ def _pyvrp_school(problem: Problem, school_index: int, candidates: Sequence[Requ
     return replace(solution, routes=tuple(r.remapped(node_map, school_map) for r in solution.routes))
 
 
+@dataclass
+class _Plan:
+    """Part of a solution being built: routes, rides, pupils left out, events."""
+
+    routes: list[Route]
+    rides: dict[str, int]
+    unassigned: list[Unassigned]
+    events: list[str]
+
+
+def _plan_school(problem: Problem, s: int, candidates: Sequence[Request], available: list[int],
+                 share: float, engine: str, remove_vehicles: bool) -> _Plan:
+    """One school's runs for pupils who might be carried; takes its vehicles from `available`."""
+    plan = _Plan([], {}, [], [])
+    groups = _groups(problem, candidates)
+    if not groups:
+        return plan
+    school_events: list[str] = []
+    if engine != "ortools":
+        school_started = time.monotonic()
+        part = _pyvrp_school(problem, s, candidates, available, max(0.1, share), school_events)
+        if part is not None:
+            plan.events.extend(f"school {problem.schools[s].ref}: {e}" for e in school_events)
+            plan.routes.extend(part.routes)
+            plan.rides.update(part.ride_seconds)
+            plan.unassigned.extend(part.unassigned)
+            for route in part.routes:
+                available[route.vehicle_type] -= 1
+            return plan
+        # PyVRP could not, or its plan failed the check: OR-Tools gets what is left,
+        # and at least half the share (a rare overrun rather than a school unplanned).
+        share = max(share / 2, share - (time.monotonic() - school_started))
+    core, slot_type = _school_core(problem, s, groups, available)
+    found = _solve_core(core, max(0.1, share), school_events, remove_vehicles)
+    if _short_of_slots(found, slot_type, len(groups)):
+        # Every vehicle of some type was used and pupils are still out: the slot
+        # estimate was too low (long rides leave vehicles part-empty). Try again
+        # with three times the slots, for half as long again.
+        school_events.append("pupils left out with every slot of a type used: more slots")
+        core, wider_types = _school_core(problem, s, groups, available, scale=3)
+        wider = _solve_core(core, max(0.1, share / 2), school_events, remove_vehicles)
+        if wider is not None and (found is None or sum(map(len, wider)) > sum(map(len, found))):
+            found, slot_type = wider, wider_types
+    plan.events.extend(f"school {problem.schools[s].ref}: {e}" for e in school_events)
+    placed: set[int] = set()
+    if found is not None:
+        for v, nodes in enumerate(found):
+            if not nodes:
+                continue
+            members = [groups[node - 2] for node in nodes]
+            if problem.session == "am":
+                members.reverse()  # the core runs backwards from school
+            route, route_rides = _route(problem, s, slot_type[v], members)
+            plan.routes.append(route)
+            plan.rides.update(route_rides)
+            available[slot_type[v]] -= 1
+            placed.update(nodes)
+    for i, g in enumerate(groups):
+        if i + 2 not in placed:
+            plan.unassigned.extend(Unassigned(ref, REASON_NOT_PLACED) for ref in g.refs)
+    return plan
+
+
 def solve(problem: Problem, time_limit_seconds: float, progress: Progress = no_progress,
           remove_vehicles: bool = True, engine: str | None = None) -> Solution:
     """Plan every school's runs within the time limit; never fails because of one pupil.
 
-    Schools are solved one after another, each with a share of the time in proportion to its
-    pupils, and vehicles used by one school are not available to the next. `engine` is auto,
-    ortools or pyvrp (default: the HTS_ROUTING_ENGINE setting, else auto).
+    Schools are solved one after another (groups of nearby schools together, when they may
+    share vehicles: `sharing.py`), each with a share of the time in proportion to its pupils, and
+    vehicles used by one school are not available to the next. `engine` is auto, ortools or
+    pyvrp (default: the HTS_ROUTING_ENGINE setting, else auto).
     """
+    from hts.routing import sharing  # here, not at the top: sharing imports this module
+
     started = time.monotonic()
     engine = routing_engine(engine)
     available = [t.available for t in problem.vehicle_types]
-    by_school: dict[int, list[Request]] = {}
+    pupils: dict[int, int] = {}
     for r in problem.requests:
-        by_school.setdefault(r.school, []).append(r)
-    routes: list[Route] = []
-    rides: dict[str, int] = {}
-    unassigned: list[Unassigned] = []
-    events: list[str] = []
-    schools = sorted(by_school, key=lambda s: -len(by_school[s]))
-    for done, s in enumerate(schools):
-        candidates = []
-        for r in by_school[s]:
-            reason = unservable_reason(problem, r, available)
-            if reason:
-                unassigned.append(Unassigned(r.ref, reason))
-            else:
-                candidates.append(r)
-        groups = _groups(problem, candidates)
-        if groups:
-            left = time_limit_seconds - (time.monotonic() - started)
-            share = left * len(by_school[s]) / max(1, sum(len(by_school[x]) for x in schools[done:]))
-            school_events: list[str] = []
-            if engine != "ortools":
-                school_started = time.monotonic()
-                part = _pyvrp_school(problem, s, candidates, available, max(0.1, share), school_events)
-                if part is not None:
-                    events.extend(f"school {problem.schools[s].ref}: {e}" for e in school_events)
-                    routes.extend(part.routes)
-                    rides.update(part.ride_seconds)
-                    unassigned.extend(part.unassigned)
-                    for route in part.routes:
-                        available[route.vehicle_type] -= 1
-                    progress(done + 1, len(schools), f"school {problem.schools[s].ref} planned")
+        pupils[r.school] = pupils.get(r.school, 0) + 1
+    plan = _Plan([], {}, [], [])
+    parts = school_groups(problem)
+    total = sum(map(len, parts))
+    done = 0
+    for number, part in enumerate(parts):
+        part_started = time.monotonic()
+        left = time_limit_seconds - (part_started - started)
+        part_share = left * sum(pupils[s] for s in part) / max(
+            1, sum(pupils[s] for later in parts[number:] for s in later))
+        shared = len(part) > 1
+        separate = _Plan([], {}, [], [])
+        tried: list[str] = []
+        for s in part:
+            candidates = []
+            for r in problem.requests:
+                if r.school != s:
                     continue
-                # PyVRP could not, or its plan failed the check: OR-Tools gets what is left,
-                # and at least half the share (a rare overrun rather than a school unplanned).
-                share = max(share / 2, share - (time.monotonic() - school_started))
-            core, slot_type = _school_core(problem, s, groups, available)
-            found = _solve_core(core, max(0.1, share), school_events, remove_vehicles)
-            if _short_of_slots(found, slot_type, len(groups)):
-                # Every vehicle of some type was used and pupils are still out: the slot
-                # estimate was too low (long rides leave vehicles part-empty). Try again
-                # with three times the slots, for half as long again.
-                school_events.append("pupils left out with every slot of a type used: more slots")
-                core, wider_types = _school_core(problem, s, groups, available, scale=3)
-                wider = _solve_core(core, max(0.1, share / 2), school_events, remove_vehicles)
-                if wider is not None and (found is None or sum(map(len, wider)) > sum(map(len, found))):
-                    found, slot_type = wider, wider_types
-            events.extend(f"school {problem.schools[s].ref}: {e}" for e in school_events)
-            placed: set[int] = set()
-            if found is not None:
-                for v, nodes in enumerate(found):
-                    if not nodes:
-                        continue
-                    members = [groups[node - 2] for node in nodes]
-                    if problem.session == "am":
-                        members.reverse()  # the core runs backwards from school
-                    route, route_rides = _route(problem, s, slot_type[v], members)
-                    routes.append(route)
-                    rides.update(route_rides)
-                    available[slot_type[v]] -= 1
-                    placed.update(nodes)
-            for i, g in enumerate(groups):
-                if i + 2 not in placed:
-                    unassigned.extend(Unassigned(ref, REASON_NOT_PLACED) for ref in g.refs)
-        progress(done + 1, len(schools), f"school {problem.schools[s].ref} planned")
-    figures = compute_figures(problem, routes, rides, unassigned, time.monotonic() - started)
-    return Solution(routes=tuple(routes), ride_seconds=rides, unassigned=tuple(unassigned),
-                    figures=figures, events=tuple(events))
+                reason = unservable_reason(problem, r, available)
+                if reason:
+                    separate.unassigned.append(Unassigned(r.ref, reason))
+                else:
+                    candidates.append(r)
+                    tried.append(r.ref)
+            share = part_share * pupils[s] / sum(pupils[x] for x in part)
+            school = _plan_school(problem, s, candidates, available, share, engine, remove_vehicles)
+            separate.routes.extend(school.routes)
+            separate.rides.update(school.rides)
+            separate.unassigned.extend(school.unassigned)
+            separate.events.extend(school.events)
+            if not shared:
+                done += 1
+                progress(done, total, f"school {problem.schools[s].ref} planned")
+        if shared and separate.routes:
+            for route in separate.routes:
+                available[route.vehicle_type] += 1
+            # The separate plans had the group's whole share (PyVRP hands back what it does not
+            # need); sharing merges routes, then searches for whatever time is left.
+            group_events: list[str] = []
+            better = sharing.improve(problem, part, tried, separate.routes, separate.rides, available,
+                                     part_share - (time.monotonic() - part_started), group_events)
+            names = "+".join(problem.schools[s].ref for s in part)
+            separate.events.extend(f"schools {names}: {e}" for e in group_events)
+            if better is not None:
+                routes, rides = better
+                carried = set(rides)
+                separate.unassigned = [u for u in separate.unassigned if u.ref not in carried]
+                separate.routes, separate.rides = routes, rides
+            for route in separate.routes:
+                available[route.vehicle_type] -= 1
+        if shared:
+            done += len(part)
+            progress(done, total,
+                     f"schools {'+'.join(problem.schools[s].ref for s in part)} planned")
+        plan.routes.extend(separate.routes)
+        plan.rides.update(separate.rides)
+        plan.unassigned.extend(separate.unassigned)
+        plan.events.extend(separate.events)
+    figures = compute_figures(problem, plan.routes, plan.rides, plan.unassigned, time.monotonic() - started)
+    return Solution(routes=tuple(plan.routes), ride_seconds=plan.rides, unassigned=tuple(plan.unassigned),
+                    figures=figures, events=tuple(plan.events))
 
 
 # --- plain VRPTW (benchmarks) ---------------------------------------------------------------

@@ -20,7 +20,15 @@ from hts.operators.models import Operator
 from hts.people.models import School
 from hts.people.views import route_pupil_counts, school_options
 from hts.routing.change_views import pupil_names, route_versions, school_names
-from hts.routing.models import Route, RouteChange, RouteStop, RouteVersion, Session, StopKind
+from hts.routing.models import (
+    Route,
+    RouteChange,
+    RouteStop,
+    RouteVersion,
+    Session,
+    StopKind,
+    serving,
+)
 from hts.routing.versions import is_withdrawal
 from hts.web import PLAN_ROLES, ROUTE_ROLES, contains, int_arg, paginate, search_text
 
@@ -55,7 +63,7 @@ def _route_query(
             )
         )
     if school_id is not None:
-        query = query.where(Route.school_id == school_id)
+        query = query.where(serving([school_id]))
     if operator_id is not None:
         query = query.where(Route.operator_id == operator_id)
     if session in {s.value for s in Session}:

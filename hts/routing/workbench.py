@@ -25,7 +25,7 @@ from hts.routing.feasibility import (
     vehicle_types_of,
 )
 from hts.routing.insertion import Candidate, InsertionResult, cheapest_insertions
-from hts.routing.models import ChangeAction, ChangeRequest, Route, RouteChange, RouteStop
+from hts.routing.models import ChangeAction, ChangeRequest, Route, RouteChange, RouteStop, serving
 
 #: Route colours on the map (dark enough for white numbers); the key letter carries the meaning too.
 COLOURS = 8
@@ -51,10 +51,10 @@ class RouteRow:
 
 
 def published_routes(session: Session, school_id: int, session_name: str) -> list[Route]:
-    """The school's routes of a session that are running (not withdrawn), by code."""
+    """The school's routes of a session that are running (not withdrawn), by code: its own, and
+    those of a nearby school that stop there on the way (schools sharing a vehicle)."""
     return list(session.scalars(
-        select(Route).where(Route.school_id == school_id, Route.session == session_name,
-                            Route.withdrawn_on.is_(None))
+        select(Route).where(serving([school_id]), Route.session == session_name, Route.withdrawn_on.is_(None))
         .options(selectinload(Route.stops).selectinload(RouteStop.pupils), selectinload(Route.vehicle),
                  selectinload(Route.driver), selectinload(Route.pa))
         .order_by(Route.route_code)))

@@ -24,7 +24,7 @@ from hts.people.models import Pupil, School
 from hts.routing import changes, edits, versions, workbench
 from hts.routing.change_forms import ChangeDetailsForm
 from hts.routing.feasibility import evaluate, load_context, vehicle_types_of
-from hts.routing.models import ChangeRequest, ChangeState, Route, RouteChange
+from hts.routing.models import ChangeRequest, ChangeState, Route, RouteChange, RouteStop
 from hts.web import WORKBENCH_ROLES, local_today
 
 bp = Blueprint("workbench", __name__, url_prefix="/workbench", template_folder="templates")
@@ -46,7 +46,8 @@ def _may_edit() -> bool:
 def index() -> Any:
     """A school's routes for a session: the map, and the table of load, crew, times and problems."""
     schools = list(db.session.execute(
-        select(School.id, School.name).where(School.id.in_(select(Route.school_id).where(Route.withdrawn_on.is_(None))))
+        select(School.id, School.name).where(School.id.in_(  # every school a running route stops at
+            select(RouteStop.school_id).join(Route, Route.id == RouteStop.route_id).where(Route.withdrawn_on.is_(None))))
         .order_by(School.name)))
     school_id = request.args.get("school", type=int)
     session_name = _session_arg(request.args.get("session"))

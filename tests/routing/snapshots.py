@@ -49,10 +49,10 @@ def stop(pupils: list[int], km: float, east: float = 0.0, kind: str = "pickup") 
             "pupil_ids": list(pupils)}
 
 
-def school_stop() -> dict[str, Any]:
-    """The school's stop."""
-    return {"kind": "school", "latitude": SCHOOL.point.latitude, "longitude": SCHOOL.point.longitude,
-            "time": "08:50", "school_id": SCHOOL_ID, "pupil_ids": []}
+def school_stop(school: SchoolFacts = SCHOOL) -> dict[str, Any]:
+    """A school's stop (SCHOOL's unless another is given)."""
+    return {"kind": "school", "latitude": school.point.latitude, "longitude": school.point.longitude,
+            "time": "08:50", "school_id": school.id, "pupil_ids": []}
 
 
 def route(code: str, homes: list[dict[str, Any]], session: str = "am", **kw: Any) -> dict[str, Any]:
@@ -73,10 +73,13 @@ def context(pupils: list[PupilFacts], *, incompatible: frozenset[tuple[int, int]
             vehicles: dict[int, VehicleFacts] | None = None,
             crew_problems: dict[Any, tuple[str, ...]] | None = None,
             window: ArrivalWindow = WINDOW,
-            timing: TimingSettings = TIMING) -> CheckContext:
-    """A rule context over these pupils, with the default vehicle types and a straight-line travel model."""
+            timing: TimingSettings = TIMING,
+            schools: tuple[SchoolFacts, ...] = (),
+            share_within_metres: int = 0) -> CheckContext:
+    """A rule context over these pupils, with the default vehicle types and a straight-line travel model;
+    `schools` are more schools besides SCHOOL (nearby ones that may share vehicles)."""
     return CheckContext(
-        schools={SCHOOL_ID: SCHOOL}, pupils={p.id: p for p in pupils}, incompatible=incompatible,
+        schools={s.id: s for s in (SCHOOL, *schools)}, pupils={p.id: p for p in pupils}, incompatible=incompatible,
         vehicles=vehicles or {}, vehicle_types=TYPES, crew_problems=crew_problems or {}, timing=timing,
-        window=window, provider=HaversineProvider(1.3, 25.0),
+        window=window, provider=HaversineProvider(1.3, 25.0), share_within_metres=share_within_metres,
     )

@@ -8,6 +8,7 @@ from hts.routing.feasibility import (
     ArrivalWindow,
     Breach,
     Capacity,
+    SchoolFacts,
     VehicleFacts,
     capacity_breaches,
     check_snapshot,
@@ -20,10 +21,11 @@ from hts.routing.feasibility import (
     route_capacity,
     solo_breaches,
 )
+from hts.routing.matrix import Point
 from hts.routing.models import PupilIncompatibility
 from hts.routing.timing import TimingSettings
 from tests import factories
-from tests.routing.snapshots import SCHOOL, TYPES, context, pupil, route, school_stop, stop
+from tests.routing.snapshots import KM_LAT, SCHOOL, TYPES, context, pupil, route, school_stop, stop
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -267,3 +269,61 @@ def test_a_stop_without_a_place_is_a_breach_not_a_crash():
     check = evaluate(snapshot, context([pupil(1)]))
     assert "every stop needs a latitude and longitude" in [b.message for b in check.breaches]
     assert check.timed is False
+
+
+# --- nearby schools sharing a route --------------------------------------------------------------
+
+NEIGHBOUR = SchoolFacts(2, "Elm Primary", Point(SCHOOL.point.latitude + 0.4 * KM_LAT, SCHOOL.point.longitude),
+                        dt.time(8, 55), dt.time(15, 5))
+
+
+def shared(session: str = "am") -> dict:
+    """Pupils 1 and 2 of SCHOOL and 3 of NEIGHBOUR; the route stops at NEIGHBOUR, then ends at SCHOOL (am)."""
+    snapshot = route("S1", [stop([1, 3], 4), stop([2], 3)], session=session)
+    schools = [school_stop(NEIGHBOUR), school_stop()] if session == "am" else [school_stop(), school_stop(NEIGHBOUR)]
+    homes = [s for s in snapshot["stops"] if s["kind"] != "school"]
+    snapshot["stops"] = homes + schools if session == "am" else schools + homes
+    return snapshot
+
+
+def shared_context(within: int = 1000) -> object:
+    return context([pupil(1), pupil(2), pupil(3, school_id=NEIGHBOUR.id)], schools=(NEIGHBOUR,),
+                   share_within_metres=within)
+
+
+def test_a_route_may_stop_at_a_nearby_school_when_the_setting_allows_and_each_pupil_rides_to_their_own():
+    check = evaluate(shared(), shared_context())
+    assert check.ok, check.breaches
+    neighbour, own = check.stops[-2], check.stops[-1]
+    assert own["time"] == "08:50" and neighbour["time"] <= "08:45"  # before its 08:55 start, less ten minutes
+    assert check.ride_minutes[3] < check.ride_minutes[1]  # pupil 3 gets off first
+
+
+def test_schools_may_not_share_a_route_when_the_setting_is_zero_or_they_are_too_far_apart():
+    refused = evaluate(shared(), shared_context(within=0))
+    assert rules(refused) == ["sharing"] and "PLAN_SHARE_SCHOOLS_WITHIN_METRES is 0" in refused.breaches[0].message
+    far = evaluate(shared(), shared_context(within=200))
+    assert rules(far) == ["sharing"] and "more than the 200 m" in far.breaches[0].message
+
+
+def test_a_shared_route_ends_at_its_own_school_and_stops_only_where_it_has_pupils():
+    wrong_end = shared()
+    wrong_end["stops"][-2:] = wrong_end["stops"][-2:][::-1]  # ends at the neighbour, but belongs to SCHOOL
+    assert "the route's own school must be its last school stop" in [b.message for b in
+                                                                        evaluate(wrong_end, shared_context()).breaches]
+    nobody = shared()
+    nobody["stops"][0]["pupil_ids"] = [1]  # pupil 3 off the route: nobody gets off at the neighbour
+    check = evaluate(nobody, context([pupil(1), pupil(2)], schools=(NEIGHBOUR,), share_within_metres=1000))
+    assert [b.message for b in check.breaches] == ["the route stops at Elm Primary but carries none of its pupils"]
+
+
+def test_an_afternoon_shared_route_must_reach_its_second_school_by_that_school_s_finish():
+    # Elm finishes at 15:05 and Oakfield at 15:15: Elm first works, Oakfield first is too late for Elm.
+    elm_first = shared("pm")
+    elm_first["stops"][:2] = [school_stop(NEIGHBOUR), school_stop()]
+    elm_first["school_id"] = NEIGHBOUR.id
+    check = evaluate(elm_first, shared_context())
+    assert check.ok, check.breaches
+    assert check.stops[0]["time"] == "15:05" and "15:05" < check.stops[1]["time"] <= "15:15"
+    late = evaluate(shared("pm"), shared_context())
+    assert rules(late) == ["arrival"] and "after pupils finish at 15:05" in late.breaches[0].message

@@ -251,3 +251,64 @@ def test_promotion_is_refused_while_a_route_it_replaces_is_in_change_control(db_
     assert all(route.withdrawn_on is None for route in legacy)
     changes.discard(db_session, change, planner)
     assert len(promote(db_session, plan, today=DAY)) == 3
+
+
+# --- nearby schools sharing a vehicle ---------------------------------------------------------
+
+SHARING = {"PLAN_WORKERS": 1, "PLAN_SHARE_SCHOOLS_WITHIN_METRES": 1500, "PLAN_VEHICLE_TYPES": "car:4:0:9500"}
+
+
+def two_nearby_schools(session):
+    """Two schools about 400 m apart, two pupils of each living close together 3 km north."""
+    a = factories.make_school(session, urn="700010", latitude=52.480, longitude=-1.90)
+    b = factories.make_school(session, urn="700011", latitude=52.4836, longitude=-1.90)
+    pupils = [factories.make_pupil(session, school=(a, b)[i % 2], latitude=52.507 + i * 0.0008,
+                                   longitude=-1.895, pupil_ref=f"SH{i}") for i in range(4)]
+    return a, b, pupils
+
+
+def test_the_sharing_setting_reaches_the_problem(db_session, app):
+    two_nearby_schools(db_session)
+    problem, _ = build_problem(db_session, session_name="am", weekday=2, school_urns=[],
+                               config={**app.config, **SHARING}, on_date=DAY)
+    assert problem.share_within_metres == 1500
+    alone, _ = build_problem(db_session, session_name="am", weekday=2, school_urns=[], config=app.config, on_date=DAY)
+    assert alone.share_within_metres == 0  # the default: a vehicle carries one school's pupils
+
+
+def test_a_plan_with_sharing_carries_two_schools_on_one_route_and_publishes_each_school_stop(db_session, app):
+    a, b, pupils = two_nearby_schools(db_session)
+    plan = DraftPlan(session="am", weekday=2, school_urns=["700010", "700011"], time_limit_seconds=3, requested_by="t")
+    db_session.add(plan)
+    document = run_plan(db_session, plan, {**app.config, **SHARING}, on_date=DAY)
+    assert document["summary"]["check"] == []
+    assert document["summary"]["shared_routes"] == 1 and document["summary"]["share_schools_within_metres"] == 1500
+    (route,) = document["routes"]
+    visited = [stop["school_urn"] for stop in route["stops"] if "school_urn" in stop]
+    assert sorted(visited) == ["700010", "700011"] and route["school_urns"][0] == visited[-1]  # own school first
+    assert plan.routes[0].other_school_urns == [visited[0]]
+    promote(db_session, plan, today=DAY)
+    live = db_session.scalars(select(Route).where(Route.withdrawn_on.is_(None))).one()
+    school_stops = [stop.school_id for stop in live.stops if stop.kind.value == "school"]
+    assert sorted(school_stops) == sorted([a.id, b.id]) and live.school_id == school_stops[-1]
+    assert sorted(p.pupil_ref for p in live.pupils) == ["SH0", "SH1", "SH2", "SH3"]
+
+
+def test_re_planning_one_school_of_a_shared_route_plans_the_other_with_it(db_session, app):
+    a, b, pupils = two_nearby_schools(db_session)
+    first = DraftPlan(session="am", weekday=2, school_urns=[], time_limit_seconds=3, requested_by="t")
+    db_session.add(first)
+    run_plan(db_session, first, {**app.config, **SHARING}, on_date=DAY)
+    promote(db_session, first, today=DAY)
+    (route,) = db_session.scalars(select(Route).where(Route.withdrawn_on.is_(None))).all()
+    other = a if route.school_id == b.id else b
+    again = DraftPlan(session="am", weekday=2, school_urns=[route.school.urn], time_limit_seconds=3, requested_by="t")
+    db_session.add(again)
+    document = run_plan(db_session, again, {**app.config, **SHARING}, on_date=DAY)
+    # Planning one school alone would leave the other's pupils on a withdrawn route.
+    assert document["summary"]["schools_added_for_sharing"] == [other.urn]
+    assert sorted(again.school_urns) == ["700010", "700011"]
+    assert compare(db_session, again)["published"]["vehicles"] == 1
+    promote(db_session, again, today=DAY)
+    live = db_session.scalars(select(Route).where(Route.withdrawn_on.is_(None))).all()
+    assert sorted(p.pupil_ref for r in live for p in r.pupils) == ["SH0", "SH1", "SH2", "SH3"]
