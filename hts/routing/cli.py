@@ -138,6 +138,12 @@ def plan_command(session_name: str, day: str, schools: str, time_limit: int, jso
         f"{summary['wall_seconds']} s.",
         err=True,
     )
+    if summary["share_schools_within_metres"]:
+        added, shared = summary["schools_added_for_sharing"], summary["shared_routes"]
+        click.echo(f"Schools within {summary['share_schools_within_metres']:,} m may share: "
+                   f"{shared} route{' carries' if shared == 1 else 's carry'} pupils of more than one school"
+                   + (f"; also planned, as published routes share with them: {', '.join(added)}." if added else "."),
+                   err=True)
     if summary["check"]:
         click.echo("The independent check found breaches: " + "; ".join(summary["check"][:5]), err=True)
     if json_file is not None:

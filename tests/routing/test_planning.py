@@ -312,3 +312,15 @@ def test_re_planning_one_school_of_a_shared_route_plans_the_other_with_it(db_ses
     promote(db_session, again, today=DAY)
     live = db_session.scalars(select(Route).where(Route.withdrawn_on.is_(None))).all()
     assert sorted(p.pupil_ref for r in live for p in r.pupils) == ["SH0", "SH1", "SH2", "SH3"]
+
+
+def test_the_plan_command_says_how_many_routes_nearby_schools_share(cli, db_session, tmp_path, app, monkeypatch):
+    two_nearby_schools(db_session)
+    for name, value in SHARING.items():
+        monkeypatch.setitem(app.config, name, value)
+    out = tmp_path / "plan.json"
+    result = cli("plan", "--session", "am", "--day", "wed", "--time-limit", "3", "--json", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Schools within 1,500 m may share: 1 route carries pupils of more than one school." in result.output
+    (route,) = json.loads(out.read_text())["routes"]
+    assert sorted(route["school_urns"]) == ["700010", "700011"]
