@@ -55,6 +55,7 @@ from hts.routing.solver import (
     _groups,
     _solve_core,
     _vehicle_slots,
+    group_of,
 )
 
 DAY_SECONDS = 86_400
@@ -244,12 +245,7 @@ def _home_trips(problem: Problem, route: Route) -> list[_Trip]:
         refs = visit.boarding or visit.alighting
         for school in dict.fromkeys(by_ref[ref].school for ref in refs):
             members = [by_ref[ref] for ref in refs if by_ref[ref].school == school]
-            trips.append(_Trip(school, _Group(
-                refs=tuple(m.ref for m in members), stop=visit.node, seats=sum(m.seats for m in members),
-                wheelchair_spaces=sum(m.wheelchair_spaces for m in members),
-                needs_pa=any(m.needs_pa for m in members), solo=any(m.solo for m in members),
-                max_ride_seconds=min(m.max_ride_seconds for m in members),
-                service_seconds=problem.stop_seconds + sum(m.dwell_seconds for m in members))))
+            trips.append(_Trip(school, group_of(problem, members)))
     return trips
 
 

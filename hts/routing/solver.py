@@ -331,19 +331,21 @@ def _groups(problem: Problem, requests: Sequence[Request]) -> list[_Group]:
                 chunk = []
             chunk.append(r)
         chunks.append(chunk)
-    return [
-        _Group(
-            refs=tuple(m.ref for m in c),
-            stop=c[0].stop,
-            seats=sum(m.seats for m in c),
-            wheelchair_spaces=sum(m.wheelchair_spaces for m in c),
-            needs_pa=c[0].needs_pa,
-            solo=c[0].solo,
-            max_ride_seconds=min(m.max_ride_seconds for m in c),
-            service_seconds=problem.stop_seconds + sum(m.dwell_seconds for m in c),
-        )
-        for c in chunks
-    ]
+    return [group_of(problem, c) for c in chunks]
+
+
+def group_of(problem: Problem, members: Sequence[Request]) -> _Group:
+    """Pupils boarding together at one stop as one node: their load, needs, tightest limit and dwell."""
+    return _Group(
+        refs=tuple(m.ref for m in members),
+        stop=members[0].stop,
+        seats=sum(m.seats for m in members),
+        wheelchair_spaces=sum(m.wheelchair_spaces for m in members),
+        needs_pa=any(m.needs_pa for m in members),
+        solo=any(m.solo for m in members),
+        max_ride_seconds=min(m.max_ride_seconds for m in members),
+        service_seconds=problem.stop_seconds + sum(m.dwell_seconds for m in members),
+    )
 
 
 def _fits(vt: VehicleType, g: _Group) -> bool:
