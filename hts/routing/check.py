@@ -82,16 +82,13 @@ def _route_breaches(problem: Problem, number: int, route: Route) -> tuple[list[s
         if clash:
             out.append(f"{name}: {r.ref} travels with incompatible {', '.join(clash)}")
 
-    def service(stop_refs: tuple[str, ...]) -> int:
-        return problem.stop_seconds + sum(by_ref[x].dwell_seconds for x in stop_refs)
-
     # Time: every leg long enough, each school reached in its window, each ride within limit.
     rides: dict[str, int] = {}
     last = visits[-1]
     for v in visits:
         if am and v is last:
             continue  # the run ends on reaching its last school
-        expected = service(v.alighting if (am and v.is_school) else (v.boarding or v.alighting))
+        expected = problem.service_seconds(v.alighting if (am and v.is_school) else (v.boarding or v.alighting))
         if v.departure_seconds - v.arrival_seconds < expected:
             out.append(f"{name}: too little time at node {v.node} for pupils to get on or off")
     for a, b in zip(visits, visits[1:], strict=False):
@@ -104,7 +101,7 @@ def _route_breaches(problem: Problem, number: int, route: Route) -> tuple[list[s
         if not am:
             if v.arrival_seconds > school.pm_collect_at_seconds:
                 out.append(f"{name}: at school after the collection time")
-            elif v.departure_seconds < school.pm_collect_at_seconds + service(v.boarding):
+            elif v.departure_seconds < school.pm_collect_at_seconds + problem.service_seconds(v.boarding):
                 out.append(f"{name}: leaves school before its pupils are out and aboard")
     for v in home:
         for ref in v.boarding if am else v.alighting:

@@ -20,7 +20,7 @@ solution speaks in those refs and in node indices, which the caller maps back to
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal
@@ -116,6 +116,12 @@ class Problem:
     def metres(self, a: int, b: int) -> int:
         """Travel metres from node a to node b."""
         return int(self.travel.metres[a, b])
+
+    def service_seconds(self, refs: Iterable[str]) -> int:
+        """How long a vehicle stands at a stop where these pupils board or alight: the fixed
+        stop time plus each pupil's own dwell (walk-on or wheelchair)."""
+        by_ref = self._by_ref
+        return self.stop_seconds + sum(by_ref[r].dwell_seconds for r in refs)
 
     def request_by_ref(self) -> dict[str, Request]:
         """Requests keyed by pupil reference (built once per problem)."""

@@ -169,11 +169,8 @@ def shared_route(problem: Problem, vehicle_type: int,
     if not kinds or kinds != sorted(kinds, reverse=not am):  # am: homes then schools; pm: the reverse
         return None
 
-    def service(refs: Sequence[str]) -> int:
-        return problem.stop_seconds + sum(by_ref[r].dwell_seconds for r in refs)
-
     n = len(stops)
-    dwell = [service(refs) for _, _, refs in stops]
+    dwell = [problem.service_seconds(refs) for _, _, refs in stops]
     arrival = [0] * n
     departure = [0] * n
     if am:

@@ -344,7 +344,7 @@ def group_of(problem: Problem, members: Sequence[Request]) -> _Group:
         needs_pa=any(m.needs_pa for m in members),
         solo=any(m.solo for m in members),
         max_ride_seconds=min(m.max_ride_seconds for m in members),
-        service_seconds=problem.stop_seconds + sum(m.dwell_seconds for m in members),
+        service_seconds=problem.service_seconds(m.ref for m in members),
     )
 
 
@@ -461,7 +461,6 @@ def _route(problem: Problem, school_index: int, vehicle_type: int,
            groups: Sequence[_Group]) -> tuple[Route, dict[str, int]]:
     """A timed route from groups in real travel order, with each pupil's ride seconds."""
     school = problem.schools[school_index]
-    by_ref = problem.request_by_ref()
     # Consecutive groups at one stop are one visit: the vehicle stops once.
     visits: list[tuple[int, list[str]]] = []
     for g in groups:
@@ -470,9 +469,6 @@ def _route(problem: Problem, school_index: int, vehicle_type: int,
         else:
             visits.append((g.stop, list(g.refs)))
 
-    def service(refs: Sequence[str]) -> int:
-        return problem.stop_seconds + sum(by_ref[r].dwell_seconds for r in refs)
-
     rides: dict[str, int] = {}
     timed: list[Visit] = []
     if problem.session == "am":
@@ -480,7 +476,7 @@ def _route(problem: Problem, school_index: int, vehicle_type: int,
         after, next_node = arrive_school, school.node
         for stop, refs in reversed(visits):
             departure = after - problem.seconds(stop, next_node)
-            arrival = departure - service(refs)
+            arrival = departure - problem.service_seconds(refs)
             timed.append(Visit(stop, arrival, departure, boarding=tuple(refs)))
             for ref in refs:
                 rides[ref] = arrive_school - arrival
@@ -494,13 +490,13 @@ def _route(problem: Problem, school_index: int, vehicle_type: int,
             nodes.insert(0, problem.depot)
     else:
         everyone = tuple(ref for _, refs in visits for ref in refs)
-        leave = school.pm_collect_at_seconds + service(everyone)
+        leave = school.pm_collect_at_seconds + problem.service_seconds(everyone)
         timed.append(Visit(school.node, school.pm_collect_at_seconds, leave, boarding=everyone, is_school=True,
                            school=school_index))
         at, prev = leave, school.node
         for stop, refs in visits:
             arrival = at + problem.seconds(prev, stop)
-            departure = arrival + service(refs)
+            departure = arrival + problem.service_seconds(refs)
             timed.append(Visit(stop, arrival, departure, alighting=tuple(refs)))
             for ref in refs:
                 rides[ref] = arrival - leave
