@@ -93,24 +93,37 @@ def unrouted_pupils(session: Session, school: School, session_name: str, rows: S
 
 
 def map_data(rows: Sequence[tuple[str, int, Mapping[str, Any], RouteCheck]], school: School,
-             homes: Sequence[Pupil] = ()) -> dict[str, Any]:
-    """What workbench.js draws: each route's stops in order, the school, and pupils not on a route."""
+             homes: Sequence[Pupil] = (), school_names: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """What workbench.js draws: each route's stops in order, the school, and pupils not on a route.
+
+    A route's `path` runs through every stop in travel order, school stops included, so a
+    vehicle shared with a nearby school is drawn by way of that school; each such other school
+    comes in `schools`, labelled with its name from `school_names` and the time of the stop.
+    """
+    names = school_names or {}
     routes = []
     for key, colour, snapshot, check in rows:
         code = snapshot["route_code"]
-        stops = []
-        number = 0
+        stops: list[dict[str, Any]] = []
+        others: list[dict[str, Any]] = []
+        path: list[list[float]] = []
         for stop in check.stops:
+            path.append([stop["latitude"], stop["longitude"]])
             if stop.get("kind") == "school":
+                school_id = stop.get("school_id")
+                if school_id is not None and int(school_id) != school.id:
+                    name = names.get(int(school_id), "another school")
+                    others.append({"lat": stop["latitude"], "lng": stop["longitude"],
+                                   "label": f"Route {code} also stops at {name} at {stop.get('time', '')}"})
                 continue
-            number += 1
             count = len(stop.get("pupil_ids", []))
+            number = len(stops) + 1
             stops.append({"lat": stop["latitude"], "lng": stop["longitude"], "number": number,
                           "label": f"Route {code}, stop {number} at {stop.get('time', '')}: "
                                    f"{count} pupil{'s' if count != 1 else ''}"})
         school_stop = next((s for s in check.stops if s.get("kind") == "school"), None)
         routes.append({"code": code, "key": key, "colour": colour, "session": snapshot.get("session"),
-                       "stops": stops,
+                       "stops": stops, "path": path, "schools": others,
                        "school": [school_stop["latitude"], school_stop["longitude"]] if school_stop else None})
     loose = []
     for pupil in homes:
@@ -120,6 +133,16 @@ def map_data(rows: Sequence[tuple[str, int, Mapping[str, Any], RouteCheck]], sch
                           "label": f"Home of pupil {pupil.pupil_ref}, not on a route"})
     return {"school": {"lat": school.latitude, "lng": school.longitude, "label": school.name},
             "routes": routes, "homes": loose}
+
+
+def school_names(session: Session, snapshots: Sequence[Mapping[str, Any]]) -> dict[int, str]:
+    """The names of the schools these route snapshots stop at (for the map's labels)."""
+    ids = {int(stop["school_id"]) for snapshot in snapshots for stop in snapshot.get("stops") or []
+           if stop.get("kind") == "school" and stop.get("school_id") is not None}
+    if not ids:
+        return {}
+    return {school_id: name for school_id, name in
+            session.execute(select(School.id, School.name).where(School.id.in_(ids)))}
 
 
 # --- editing a draft --------------------------------------------------------------------------

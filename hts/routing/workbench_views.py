@@ -61,7 +61,8 @@ def index() -> Any:
         if can_see_pupils():
             homes = workbench.unrouted_pupils(db.session(), school, session_name, rows)
             markers = json.dumps(workbench.map_data(
-                [(r.key, r.colour, r.snapshot, r.check) for r in rows], school, homes))
+                [(r.key, r.colour, r.snapshot, r.check) for r in rows], school, homes,
+                workbench.school_names(db.session(), [r.snapshot for r in rows])))
     return render_template(
         "workbench/index.html", schools=schools, school=school, session_name=session_name, sessions=SESSIONS,
         rows=rows, homes=homes, markers=markers,
@@ -113,7 +114,8 @@ def _edit_page(change: ChangeRequest, item: RouteChange, *, errors: list[str], s
         school = db.session.get(School, proposed.get("school_id"))
         targets = workbench.targets(db.session(), change, item)
         if school is not None and can_see_pupils():
-            markers = json.dumps(workbench.map_data([("A", 0, proposed, check)], school))
+            markers = json.dumps(workbench.map_data([("A", 0, proposed, check)], school, (),
+                                                    workbench.school_names(db.session(), [proposed])))
     editable = _may_edit() and change.state == ChangeState.DRAFT and bool(proposed)
     names = _crew_names(proposed or {})
     return render_template(

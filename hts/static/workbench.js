@@ -65,7 +65,10 @@
       const stops = (route.stops || []).filter((s) => Number.isFinite(s.lat) && Number.isFinite(s.lng));
       const line = stops.map((s) => [s.lat, s.lng]);
       const end = route.school || school;
-      const path = route.session === "pm" ? [end, ...line] : [...line, end];
+      // The server's path runs through every stop, a nearby school's included; without it, the
+      // homes joined to the school.
+      const given = (route.path || []).filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]));
+      const path = given.length ? given : route.session === "pm" ? [end, ...line] : [...line, end];
       const group = L.featureGroup().addTo(map);
       if (path.length > 1) {
         L.polyline(path, { className: "hts-wb-line hts-wb-line--" + colour, interactive: false }).addTo(group);
@@ -76,7 +79,13 @@
                 stop.label).addTo(group);
         bounds.push([stop.lat, stop.lng]);
       }
-      layers[safe(route.key)] = { group: group, points: [school, ...line] };
+      const others = (route.schools || []).filter((s) => Number.isFinite(s.lat) && Number.isFinite(s.lng));
+      for (const other of others) {
+        picture([other.lat, other.lng], icon("hts-map__stop hts-map__stop--school hts-wb-school", "School", 64),
+                other.label).addTo(group);
+        bounds.push([other.lat, other.lng]);
+      }
+      layers[safe(route.key)] = { group: group, points: [school, ...line, ...others.map((s) => [s.lat, s.lng])] };
     }
     for (const home of plan.homes || []) {
       if (Number.isFinite(home.lat) && Number.isFinite(home.lng)) {

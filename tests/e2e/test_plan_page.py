@@ -12,14 +12,19 @@ from hts.db import get_database
 from hts.routing.models import DraftPlan
 from hts.routing.planning import run_plan
 from tests import factories
-from tests.e2e.accessibility import follow, visit
+from tests.e2e.accessibility import follow, submit, visit
 
 SHARING = {"PLAN_WORKERS": 1, "PLAN_SHARE_SCHOOLS_WITHIN_METRES": 1500, "PLAN_VEHICLE_TYPES": "car:4:0:9500"}
 
 
 @pytest.fixture
-def shared_plan(live_app: Flask) -> int:
-    """A ready morning plan for two schools 400 m apart whose four pupils live together: one shared car."""
+def shared_plan(live_app: Flask, monkeypatch: pytest.MonkeyPatch) -> int:
+    """A ready morning plan for two schools 400 m apart whose four pupils live together: one shared car.
+
+    The live server runs with the same policy (set, then restored), as a council that allows
+    sharing would."""
+    for name, value in SHARING.items():
+        monkeypatch.setitem(live_app.config, name, value)
     with live_app.app_context():
         session = get_database(live_app).session_factory()  # type: ignore[misc]
         try:
@@ -50,3 +55,17 @@ def test_a_planner_sees_which_route_nearby_schools_share(page: Page, sign_in, sh
     publish = page.get_by_role("button", name="Publish this plan")
     publish.focus()
     expect(publish).to_be_focused()
+    submit(page, lambda: page.keyboard.press("Enter"))
+    expect(page.get_by_text(f"Plan {shared_plan} is now the published network")).to_be_visible()
+
+    # Each school's workbench lists the shared car; its map draws the car by way of the other
+    # school, which is marked and named.
+    for school, other in (("Larch Hill School", "Elm Bank Primary"), ("Elm Bank Primary", "Larch Hill School")):
+        visit(page, "/workbench")
+        page.get_by_label("School").select_option(label=school)
+        submit(page, lambda: page.get_by_role("button", name="Show routes").click())
+        table = page.get_by_role("table", name="Routes, with the times and loads the rules re-check")
+        expect(table.get_by_role("row")).to_have_count(2)
+        expect(table).to_contain_text("Keeps every rule")
+        expect(page.get_by_role("region", name=f"Map of {school}")).to_be_visible()
+        expect(page.locator(f'[title*="also stops at {other} at "]')).to_have_count(1)

@@ -3,6 +3,9 @@ and it can be checked and edited like any other."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -42,6 +45,27 @@ def test_both_schools_workbenches_show_the_route_checked_clean_with_no_pupil_lef
         assert [row.route.id for row in rows] == [route.id]
         assert rows[0].check.ok, rows[0].check.breaches
         assert workbench.unrouted_pupils(db_session, school, "am", rows) == []
+
+
+def test_the_workbench_map_draws_the_route_by_way_of_the_other_school_and_names_it(client, login, shared_route):
+    route, own, other = shared_route
+    login("planner")
+    html = client.get(f"/workbench?school={own.id}&session=am").get_data(as_text=True)
+    plan = json.loads(re.search(r'data-plan="([^"]*)"', html).group(1).replace("&#34;", '"').replace("&amp;", "&"))
+    (drawn,) = plan["routes"]
+    stops = sorted(route.stops, key=lambda stop: stop.sequence)
+    # Every stop in travel order, ending at the route's own school after the other one.
+    assert drawn["path"] == [[stop.latitude, stop.longitude] for stop in stops]
+    assert drawn["path"][-2:] == [[other.latitude, other.longitude], [own.latitude, own.longitude]]
+    (marker,) = drawn["schools"]
+    assert [marker["lat"], marker["lng"]] == [other.latitude, other.longitude]
+    assert marker["label"].startswith(f"Route {route.route_code} also stops at {other.name} at ")
+    # From the other school's workbench, the route's own school is the one named.
+    html = client.get(f"/workbench?school={other.id}&session=am").get_data(as_text=True)
+    plan = json.loads(re.search(r'data-plan="([^"]*)"', html).group(1).replace("&#34;", '"').replace("&amp;", "&"))
+    assert [m["label"].split(" at ")[0] for m in plan["routes"][0]["schools"]] == \
+        [f"Route {route.route_code} also stops"]
+    assert own.name in plan["routes"][0]["schools"][0]["label"]
 
 
 def test_the_school_page_and_the_route_list_show_the_route_under_both_schools(client, login, shared_route):
