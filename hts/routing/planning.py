@@ -334,10 +334,12 @@ def sharing_closure(session: Session, session_name: str, school_urns: Sequence[s
     urns = set(school_urns)
     while True:
         ids = list(session.scalars(select(School.id).where(School.urn.in_(urns))))
-        routes = published_routes(session, session_name, ids)
-        found = {route.school.urn for route in routes} | (set(session.scalars(
-            select(School.urn).join(RouteStop, RouteStop.school_id == School.id)
-            .where(RouteStop.route_id.in_([route.id for route in routes])))) if routes else set())
+        routes = select(Route.id).where(Route.session == session_name, Route.withdrawn_on.is_(None),
+                                        serving(ids))
+        found = set(session.scalars(select(School.urn).join(Route, Route.school_id == School.id)
+                                    .where(Route.id.in_(routes)))) | \
+            set(session.scalars(select(School.urn).join(RouteStop, RouteStop.school_id == School.id)
+                                .where(RouteStop.route_id.in_(routes))))
         if found <= urns:
             return sorted(urns)
         urns |= found

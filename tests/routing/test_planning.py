@@ -294,19 +294,21 @@ def test_a_plan_with_sharing_carries_two_schools_on_one_route_and_publishes_each
     assert sorted(p.pupil_ref for p in live.pupils) == ["SH0", "SH1", "SH2", "SH3"]
 
 
-def test_re_planning_one_school_of_a_shared_route_plans_the_other_with_it(db_session, app):
+@pytest.mark.parametrize("start_from", ["its own school", "the school it stops at on the way"])
+def test_re_planning_one_school_of_a_shared_route_plans_the_other_with_it(db_session, app, start_from):
     a, b, pupils = two_nearby_schools(db_session)
     first = DraftPlan(session="am", weekday=2, school_urns=[], time_limit_seconds=3, requested_by="t")
     db_session.add(first)
     run_plan(db_session, first, {**app.config, **SHARING}, on_date=DAY)
     promote(db_session, first, today=DAY)
     (route,) = db_session.scalars(select(Route).where(Route.withdrawn_on.is_(None))).all()
-    other = a if route.school_id == b.id else b
-    again = DraftPlan(session="am", weekday=2, school_urns=[route.school.urn], time_limit_seconds=3, requested_by="t")
+    own, other = route.school, (a if route.school_id == b.id else b)
+    chosen, added = (own, other) if start_from == "its own school" else (other, own)
+    again = DraftPlan(session="am", weekday=2, school_urns=[chosen.urn], time_limit_seconds=3, requested_by="t")
     db_session.add(again)
     document = run_plan(db_session, again, {**app.config, **SHARING}, on_date=DAY)
     # Planning one school alone would leave the other's pupils on a withdrawn route.
-    assert document["summary"]["schools_added_for_sharing"] == [other.urn]
+    assert document["summary"]["schools_added_for_sharing"] == [added.urn]
     assert sorted(again.school_urns) == ["700010", "700011"]
     assert compare(db_session, again)["published"]["vehicles"] == 1
     promote(db_session, again, today=DAY)
