@@ -262,17 +262,15 @@ def _cheapest_type(problem: Problem, trips: Sequence[_Trip], pool: Sequence[int]
     return min(fitting, key=lambda t: (problem.vehicle_types[t].daily_cost_pence, t), default=None)
 
 
-def _merged(problem: Problem, first: Route, second: Route,
-            pool: Sequence[int]) -> tuple[Route, dict[str, int]] | None:
-    """One vehicle doing both runs, the shortest of a few orders that keeps every rule, if any."""
-    a, b = _home_trips(problem, first), _home_trips(problem, second)
-    vehicle_type = _cheapest_type(problem, a + b, pool)
-    if vehicle_type is None:
-        return None
+def _merged_on(problem: Problem, a: Sequence[_Trip], b: Sequence[_Trip],
+               vehicle_type: int) -> tuple[Route, dict[str, int]] | None:
+    """Both runs' trips on one vehicle of this type: the shortest of a few orders, if any keeps
+    every rule."""
     am = problem.session == "am"
-    schools = list(dict.fromkeys(t.school for t in a + b))
+    trips = [*a, *b]
+    schools = list(dict.fromkeys(t.school for t in trips))
     best: tuple[Route, dict[str, int]] | None = None
-    for homes in (a + b, b + a, _sweep(problem, a + b, schools)):
+    for homes in (trips, [*b, *a], _sweep(problem, trips, schools)):
         for order in (schools, schools[::-1]):
             at_school = [(not am, t) for s in order for t in homes if t.school == s]
             at_home = [(am, t) for t in homes]
@@ -301,35 +299,48 @@ def merge_routes(problem: Problem, routes: Sequence[Route], rides: dict[str, int
     less than the two, merge the pair that saves most. Returns the routes, the rides and the
     number of merges. `pool` counts the vehicles of each type free for these routes (theirs
     included)."""
-    current = list(routes)
+    current = list(enumerate(routes))  # (serial, route): a merged route gets a new serial
+    serial = len(current)
     rides = dict(rides)
     free = list(pool)
-    for route in current:
+    for _, route in current:
         free[route.vehicle_type] -= 1
+    trips = {k: _home_trips(problem, route) for k, route in current}
+    # A pair's merge depends on the vehicles free only through the type chosen, so it is timed
+    # once per pair and type, not again after every merge elsewhere.
+    tried: dict[tuple[int, int, int], tuple[Route, dict[str, int]] | None] = {}
     merges = 0
     while True:
         best = None
-        for i, first in enumerate(current):
-            for j in range(i + 1, len(current)):
-                second = current[j]
+        for i, (k1, first) in enumerate(current):
+            for k2, second in current[i + 1:]:
                 free[first.vehicle_type] += 1
                 free[second.vehicle_type] += 1
-                merged = _merged(problem, first, second, free)
+                vehicle_type = _cheapest_type(problem, trips[k1] + trips[k2], free)
                 free[first.vehicle_type] -= 1
                 free[second.vehicle_type] -= 1
+                if vehicle_type is None:
+                    continue
+                key = (k1, k2, vehicle_type)
+                if key not in tried:
+                    tried[key] = _merged_on(problem, trips[k1], trips[k2], vehicle_type)
+                merged = tried[key]
                 if merged is None:
                     continue
                 saving = (first.cost_pence + second.cost_pence - merged[0].cost_pence,
                           first.distance_metres + second.distance_metres - merged[0].distance_metres)
                 if saving > (0, 0) and (best is None or saving > best[0]):
-                    best = (saving, i, j, merged)
+                    best = (saving, k1, k2, merged)
         if best is None:
-            return current, rides, merges
-        _, i, j, (route, route_rides) = best
-        for k in (i, j):
-            free[current[k].vehicle_type] += 1
+            return [route for _, route in current], rides, merges
+        _, k1, k2, (route, route_rides) = best
+        for k, old in current:
+            if k in (k1, k2):
+                free[old.vehicle_type] += 1
         free[route.vehicle_type] -= 1
-        current = [r for k, r in enumerate(current) if k not in (i, j)] + [route]
+        current = [(k, r) for k, r in current if k not in (k1, k2)] + [(serial, route)]
+        trips[serial] = _home_trips(problem, route)
+        serial += 1
         rides.update(route_rides)
         merges += 1
 
