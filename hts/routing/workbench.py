@@ -121,10 +121,8 @@ def map_data(rows: Sequence[tuple[str, int, Mapping[str, Any], RouteCheck]], sch
             stops.append({"lat": stop["latitude"], "lng": stop["longitude"], "number": number,
                           "label": f"Route {code}, stop {number} at {stop.get('time', '')}: "
                                    f"{count} pupil{'s' if count != 1 else ''}"})
-        school_stop = next((s for s in check.stops if s.get("kind") == "school"), None)
-        routes.append({"code": code, "key": key, "colour": colour, "session": snapshot.get("session"),
-                       "stops": stops, "path": path, "schools": others,
-                       "school": [school_stop["latitude"], school_stop["longitude"]] if school_stop else None})
+        routes.append({"code": code, "key": key, "colour": colour, "stops": stops, "path": path,
+                       "schools": others})
     loose = []
     for pupil in homes:
         address = pupil.address_on(0)

@@ -64,11 +64,8 @@
       const colour = Number(route.colour) % 8;
       const stops = (route.stops || []).filter((s) => Number.isFinite(s.lat) && Number.isFinite(s.lng));
       const line = stops.map((s) => [s.lat, s.lng]);
-      const end = route.school || school;
-      // The server's path runs through every stop, a nearby school's included; without it, the
-      // homes joined to the school.
-      const given = (route.path || []).filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]));
-      const path = given.length ? given : route.session === "pm" ? [end, ...line] : [...line, end];
+      // Every stop in travel order, the schools' included (a nearby school's on a shared route).
+      const path = (route.path || []).filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]));
       const group = L.featureGroup().addTo(map);
       if (path.length > 1) {
         L.polyline(path, { className: "hts-wb-line hts-wb-line--" + colour, interactive: false }).addTo(group);

@@ -81,7 +81,8 @@ def test_a_planner_sees_the_schools_routes_with_load_times_checks_and_the_map(cl
     assert [s["number"] for s in plan["routes"][0]["stops"]] == [1, 2]
     # The line runs through both homes to the school; one school, so no other school is marked.
     first = plan["routes"][0]
-    assert first["path"] == [[s["lat"], s["lng"]] for s in first["stops"]] + [first["school"]]
+    assert first["path"] == [[s["lat"], s["lng"]] for s in first["stops"]] + \
+        [[network.school.latitude, network.school.longitude]]
     assert first["schools"] == []
     assert plan["routes"][0]["stops"][0]["label"].startswith("Route WB-A, stop 1 at ")
     assert plan["homes"][0]["label"] == f"Home of pupil {network.loose.pupil_ref}, not on a route"
