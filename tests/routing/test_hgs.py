@@ -222,6 +222,36 @@ def test_the_distance_phase_keeps_the_vehicles_and_never_lengthens_the_plan() ->
     assert any(e.startswith("distance start") for e in events)
 
 
+@pytest.mark.parametrize("stall", [100, 10**9])
+def test_a_distance_start_that_stops_improving_hands_its_time_to_the_next(
+        monkeypatch: pytest.MonkeyPatch, stall: int) -> None:
+    instance = small_vrptw()
+    data = hgs._vrptw_data(instance)
+    given = hgs.PyvrpSolution(data, [[0, 7, 3], [1, 6, 4], [2, 5]])
+    starts: list[int] = []
+    real_solve = hgs.solve
+
+    def counted(*args, **kwargs):
+        result = real_solve(*args, **kwargs)
+        starts.append(result.num_iterations)
+        return result
+
+    monkeypatch.setattr(hgs, "solve", counted)
+    monkeypatch.setattr(hgs, "STALL_ITERATIONS", stall)
+    events: list[str] = []
+    shorter = hgs._shorter(data, given, time.monotonic() + LIMIT, events)
+    assert shorter.is_feasible() and shorter.distance() < given.distance()
+    assert events[-1] == f"distance phase: {len(starts)} start{'s' if len(starts) != 1 else ''}"
+    if stall == 100:
+        # Eight customers stop improving at once: each start ends after its 100 idle
+        # iterations (and the few before them), and the second of time holds many starts.
+        assert len(starts) > hgs.POLISH_STARTS
+        assert max(starts) < 1_000
+    else:
+        # Never stalled: the time is split as planned, one start of the whole second here.
+        assert len(starts) == 1 and starts[0] > 1_000
+
+
 def test_a_removal_attempt_that_cannot_succeed_gives_up_after_its_iterations(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # The load fits one vehicle, but customers 4 and 8 sit at opposite ends of the line and must
