@@ -222,21 +222,27 @@ def test_the_distance_phase_keeps_the_vehicles_and_never_lengthens_the_plan() ->
     assert any(e.startswith("distance start") for e in events)
 
 
+def count_iterations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the iterations of every PyVRP search `hgs` makes, in order."""
+    iterations: list[int] = []
+    real_solve = hgs.solve
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = real_solve(*args, **kwargs)
+        iterations.append(result.num_iterations)
+        return result
+
+    monkeypatch.setattr(hgs, "solve", counted)
+    return iterations
+
+
 @pytest.mark.parametrize("stall", [100, 10**9])
 def test_a_distance_start_that_stops_improving_hands_its_time_to_the_next(
         monkeypatch: pytest.MonkeyPatch, stall: int) -> None:
     instance = small_vrptw()
     data = hgs._vrptw_data(instance)
     given = hgs.PyvrpSolution(data, [[0, 7, 3], [1, 6, 4], [2, 5]])
-    starts: list[int] = []
-    real_solve = hgs.solve
-
-    def counted(*args, **kwargs):
-        result = real_solve(*args, **kwargs)
-        starts.append(result.num_iterations)
-        return result
-
-    monkeypatch.setattr(hgs, "solve", counted)
+    starts = count_iterations(monkeypatch)
     monkeypatch.setattr(hgs, "STALL_ITERATIONS", stall)
     events: list[str] = []
     shorter = hgs._shorter(data, given, time.monotonic() + LIMIT, events)
@@ -264,15 +270,7 @@ def test_a_removal_attempt_that_cannot_succeed_gives_up_after_its_iterations(
     data = hgs._vrptw_data(instance)
     best = hgs.PyvrpSolution(data, [[3, 2, 1, 0], [7, 6, 5, 4]])  # customers 4 and 8 first
     assert best.is_feasible()
-    attempts: list[int] = []
-    real_solve = hgs.solve
-
-    def counted(*args, **kwargs):
-        result = real_solve(*args, **kwargs)
-        attempts.append(result.num_iterations)
-        return result
-
-    monkeypatch.setattr(hgs, "solve", counted)
+    attempts = count_iterations(monkeypatch)
     monkeypatch.setattr(hgs, "REMOVAL_ITERATIONS", 200)
     events: list[str] = []
     kept = hgs._fewer_vehicles(data, best, time.monotonic() + 5 * LIMIT, events)
