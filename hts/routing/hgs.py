@@ -101,8 +101,8 @@ POLISH_STARTS, POLISH_SECONDS_PER_CLIENT = 4, 0.1
 # each of R201, R204, R205, RC202, RC203 and RC208): the starts made their last improvement
 # within 4,744 iterations, then ran 3,000 to 21,000 more without one until their time was up. A
 # start from the best plan after a long first search is the worst case: PyVRP's late acceptance
-# then only takes plans better than that local optimum, and R205's and RC208's gained nothing in
-# 14 s. Two fresh starts of RC203 ended at the same plan. Not on the whole fleet (from
+# then only takes plans better than that local optimum: RC208's gained nothing in 14.7 s, and
+# R205's nothing after its first 26 iterations. Two fresh starts of RC203 ended at the same plan. Not on the whole fleet (from
 # WHOLE_FLEET_FROM customers): there the first start is from a plan only just feasible, and r1_4_1's
 # gained after 5,000 idle iterations (ended there, it came out at +3.90 % against +2.96 %).
 STALL_ITERATIONS = 5_000
