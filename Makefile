@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 demo: venv ## Migrate the SQLite database, load the demo city, print a login and serve the app
 	$(BIN)/hts init
-	$(BIN)/hts demo
+	$(BIN)/hts demo --url http://$(HOST):$(PORT)
 	@$(MAKE) --no-print-directory serve
 
 serve: venv ## Serve the app with gunicorn at http://127.0.0.1:5000 (Ctrl-C stops it)

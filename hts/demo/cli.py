@@ -152,9 +152,11 @@ def _sweep(day: dt.date) -> None:
 @click.option("--history-days", type=click.IntRange(0, MAX_HISTORY_DAYS),
               help="School days of run history before today [default: the current term so far, "
                    f"at most {DEFAULT_HISTORY_DAYS}; 0 for none; 190 is a school year].")
+@click.option("--url", help="Where the app will be served, for the sign-in line "
+                             "[default: http://127.0.0.1:5000; `make demo` passes its HOST and PORT].")
 @with_appcontext
 def demo_command(seed: int, pupils: int, keep_files: Path | None, today: str | None,
-                 history_days: int | None) -> None:
+                 history_days: int | None, url: str | None) -> None:
     """Load the deterministic demo city (through the import code), a term of history, and reset the demo accounts."""
     from hts.demo.accounts import DEMO_URL, new_password, reset_demo_accounts
     from hts.demo.generator import generate
@@ -182,7 +184,7 @@ def demo_command(seed: int, pupils: int, keep_files: Path | None, today: str | N
     _changes(city.today, {user.role.value: user for user in users})
     db.session.commit()
     _say(f"Demo city loaded in {time.perf_counter() - started:.1f} s.")
-    click.echo(f"Sign in at {DEMO_URL} with password {password} as:")
+    click.echo(f"Sign in at {url or DEMO_URL} with password {password} as:")
     for user in users:
         suffix = f" (operator {city.account_operator_ref})" if user.operator_id else ""
         click.echo(f"  {user.role.value:<11} {user.email}{suffix}")

@@ -80,9 +80,10 @@ def test_running_hts_demo_again_changes_no_data_and_resets_the_passwords(app, db
     admin = db_session.scalar(select(User).where(User.email == demo_email(Role.ADMIN)))
     admin.active = False
     db_session.flush()
-    second = _demo(app)
+    second = _demo(app, "--url", "http://0.0.0.0:8080")
     assert second.exit_code == 0, second.output
     assert "Loading pupils: 200 rows ... done in" in second.output and "200 unchanged" in second.output
+    assert "Sign in at http://0.0.0.0:8080 with password" in second.output  # where `make demo` serves
     old, new = (PASSWORD.search(r.output).group(1) for r in (first, second))
     assert old != new
     db_session.refresh(admin)
