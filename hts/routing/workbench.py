@@ -24,6 +24,7 @@ from hts.routing.feasibility import (
     snapshot_points,
     vehicle_types_of,
 )
+from hts.routing.feasibility_context import school_ids_of
 from hts.routing.insertion import Candidate, InsertionResult, cheapest_insertions
 from hts.routing.models import ChangeAction, ChangeRequest, Route, RouteChange, RouteStop, serving
 
@@ -135,8 +136,7 @@ def map_data(rows: Sequence[tuple[str, int, Mapping[str, Any], RouteCheck]], sch
 
 def school_names(session: Session, snapshots: Sequence[Mapping[str, Any]]) -> dict[int, str]:
     """The names of the schools these route snapshots stop at (for the map's labels)."""
-    ids = {int(stop["school_id"]) for snapshot in snapshots for stop in snapshot.get("stops") or []
-           if stop.get("kind") == "school" and stop.get("school_id") is not None}
+    ids = {school_id for snapshot in snapshots for school_id in school_ids_of(snapshot)}
     if not ids:
         return {}
     return {school_id: name for school_id, name in
