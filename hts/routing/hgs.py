@@ -24,6 +24,7 @@ It gets the same model as the OR-Tools core in `solver.py`, built straight into 
 For the VRPTW benchmarks (one vehicle type) vehicle-removal passes follow a first PyVRP phase:
 the smallest route is emptied, one vehicle fewer allowed, and PyVRP asked for a feasible plan
 (measured: two to five fewer vehicles on 14 Solomon instances at 10 s, docs/benchmarks.md).
+When the first phase already has as few vehicles as the load needs, it carries on instead.
 
 What PyVRP cannot express (pupils who must not travel together) stays on OR-Tools:
 `pyvrp_can_model` says why. Every plan is re-checked by `check.check` before it is returned;
@@ -40,6 +41,7 @@ import numpy as np
 from pyvrp import (
     Client,
     Depot,
+    IteratedLocalSearchParams,
     Location,
     PenaltyParams,
     ProblemData,
@@ -48,6 +50,7 @@ from pyvrp import (
     solve,
 )
 from pyvrp import Solution as PyvrpSolution
+from pyvrp.IteratedLocalSearch import IteratedLocalSearch, IteratedLocalSearchCallbacks
 from pyvrp.stop import (
     FirstFeasible,
     MaxIterations,
@@ -291,6 +294,38 @@ def _clients(solution: PyvrpSolution) -> list[list[int]]:
     return [[a.idx for a in r.schedule() if a.is_client()] for r in solution.routes()]
 
 
+def _load_bound(data: ProblemData) -> int:
+    """The fewest vehicles the load alone needs (a VRPTW has one vehicle type)."""
+    (vehicle_type,) = data.vehicle_types()
+    demand = sum(c.delivery[0] for c in data.clients())
+    return max(1, -(-demand // max(1, vehicle_type.capacity[0])))
+
+
+class _FirstSearchStop(IteratedLocalSearchCallbacks):
+    """The first search's stopping criterion (PyVRP asks it before every iteration) and callbacks.
+
+    The search stops at `until` for the vehicle-removal passes, unless its best plan is feasible
+    on the vehicles the load alone needs: then no vehicle can be removed and it carries on to
+    `deadline` instead of the distance phase's restarts, which would start afresh, without the
+    penalties and acceptance history the search has built. From there `hts` follows exactly the
+    trajectory of PyVRP alone with the same seed (measured, docs/benchmarks.md).
+    """
+
+    def __init__(self, bound: int, until: float, deadline: float) -> None:
+        self.bound, self.until, self.deadline = bound, until, deadline
+        self.at_bound = False
+
+    def on_start(self, ils: IteratedLocalSearch) -> None:
+        self.on_best(ils.initial_solution)  # already the best (a warm start, say) if nothing beats it
+
+    def on_best(self, best: PyvrpSolution) -> None:
+        if best.is_feasible() and best.num_routes() <= self.bound:
+            self.at_bound = True
+
+    def __call__(self, best_cost: float) -> bool:
+        return time.monotonic() >= (self.deadline if self.at_bound else self.until)
+
+
 def _fewer_vehicles(data: ProblemData, best: PyvrpSolution, deadline: float,
                     events: list[str], seed: int = SEED) -> PyvrpSolution:
     """Vehicle removal: allow one vehicle fewer than the best plan uses and ask PyVRP for a
@@ -303,8 +338,7 @@ def _fewer_vehicles(data: ProblemData, best: PyvrpSolution, deadline: float,
     one stopping criterion across attempts; we need the plan and a cap per attempt.
     """
     (vehicle_type,) = data.vehicle_types()
-    demand = sum(c.delivery[0] for c in data.clients())
-    bound = max(1, -(-demand // max(1, vehicle_type.capacity[0])))
+    bound = _load_bound(data)
     while (left := deadline - time.monotonic()) > 0.1 and best.num_routes() > bound:
         fewer = data.replace(vehicle_types=[vehicle_type.replace(num_available=best.num_routes() - 1)])
         stop = MultipleCriteria([FirstFeasible(), MaxRuntime(left), MaxIterations(REMOVAL_ITERATIONS)])
@@ -368,7 +402,9 @@ def solve_vrptw(instance: VrptwInstance, time_limit_seconds: float,
 
     With `remove_vehicles`, as in the OR-Tools core: 30 % of the time for a first plan, then
     vehicle-removal passes (each at most REMOVAL_ITERATIONS, all ending by 80 % of the time),
-    then the rest shortens the plan without adding vehicles (`_shorter`).
+    then the rest shortens the plan without adding vehicles (`_shorter`). A first search whose
+    plan already has only the vehicles the load needs carries on to the end instead
+    (`_FirstSearchStop`).
     """
     started = time.monotonic()
     deadline = started + time_limit_seconds
@@ -381,13 +417,21 @@ def solve_vrptw(instance: VrptwInstance, time_limit_seconds: float,
         if candidate.is_feasible() and candidate.is_complete():
             warm = candidate
             events.append(f"warm start: {candidate.num_routes()} vehicles")
-    first = FIRST_PHASE * time_limit_seconds if remove_vehicles else time_limit_seconds
-    best = solve(data, MaxRuntime(max(0.05, first - (time.monotonic() - started))), seed=seed,
-                 collect_stats=False, display=False, initial_solution=warm).best
-    if remove_vehicles and best.is_feasible():
-        events.append(f"first phase: {best.num_routes()} vehicles")
-        best = _fewer_vehicles(data, best, started + REMOVAL_UNTIL * time_limit_seconds, events, seed)
-        best = _shorter(data, best, deadline, events, seed)
+    if not remove_vehicles:
+        best = solve(data, MaxRuntime(max(0.05, deadline - time.monotonic())), seed=seed,
+                     collect_stats=False, display=False, initial_solution=warm).best
+    else:
+        until = max(started + FIRST_PHASE * time_limit_seconds, time.monotonic() + 0.05)
+        first = _FirstSearchStop(_load_bound(data), until, deadline)
+        best = solve(data, first, seed=seed, collect_stats=False, display=False, initial_solution=warm,
+                     params=SolveParams(ils=IteratedLocalSearchParams(callbacks=first))).best
+        if best.is_feasible():
+            events.append(f"first phase: {best.num_routes()} vehicles"
+                          + (", as many as the load needs: carried on to the end" if first.at_bound else ""))
+            if not first.at_bound:
+                best = _fewer_vehicles(data, best, started + REMOVAL_UNTIL * time_limit_seconds,
+                                       events, seed)
+                best = _shorter(data, best, deadline, events, seed)
     routes: tuple[tuple[int, ...], ...] = ()
     if best.is_feasible():
         routes = tuple(tuple(c + 1 for c in r) for r in _clients(best))

@@ -189,6 +189,16 @@ def small_vrptw() -> VrptwInstance:
     )
 
 
+def two_ends_vrptw() -> VrptwInstance:
+    """The load fits one vehicle, but customers 4 and 8 sit at opposite ends of the line and must
+    both be served at time 400: two vehicles are the fewest, one more than the load needs."""
+    base = small_vrptw()
+    ready, due = list(base.ready), list(base.due)
+    for c in (4, 8):
+        ready[c], due[c] = 400, 410
+    return replace(base, capacity=8, ready=tuple(ready), due=tuple(due))
+
+
 def test_both_engines_solve_a_vrptw_with_the_same_result_type() -> None:
     instance = small_vrptw()
     for result in (solve_vrptw(instance, LIMIT, engine="ortools"),
@@ -260,14 +270,8 @@ def test_a_distance_start_that_stops_improving_hands_its_time_to_the_next(
 
 def test_a_removal_attempt_that_cannot_succeed_gives_up_after_its_iterations(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    # The load fits one vehicle, but customers 4 and 8 sit at opposite ends of the line and must
-    # both be served at time 400: two vehicles are the fewest, so the attempt at one cannot succeed.
-    base = small_vrptw()
-    ready, due = list(base.ready), list(base.due)
-    for c in (4, 8):
-        ready[c], due[c] = 400, 410
-    instance = replace(base, capacity=8, ready=tuple(ready), due=tuple(due))
-    data = hgs._vrptw_data(instance)
+    # Two vehicles are the fewest, so the attempt at one cannot succeed.
+    data = hgs._vrptw_data(two_ends_vrptw())
     best = hgs.PyvrpSolution(data, [[3, 2, 1, 0], [7, 6, 5, 4]])  # customers 4 and 8 first
     assert best.is_feasible()
     attempts = count_iterations(monkeypatch)
@@ -279,6 +283,30 @@ def test_a_removal_attempt_that_cannot_succeed_gives_up_after_its_iterations(
     assert events == []
 
 
+def test_a_first_search_on_as_few_vehicles_as_the_load_needs_carries_on_to_the_end(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    searches = count_iterations(monkeypatch)
+    instance = small_vrptw()  # eight customers, capacity 3: three vehicles, as the load needs
+    result = hgs.solve_vrptw(instance, LIMIT)
+    assert check_vrptw(instance, result) == [] and len(result.routes) == 3
+    assert "first phase: 3 vehicles, as many as the load needs: carried on to the end" in result.events
+    # One search for the whole time: no removal attempt, no distance restart.
+    assert len(searches) == 1
+    assert result.solve_seconds >= 0.9 * LIMIT
+    assert not any(e.startswith(("removed", "distance")) for e in result.events)
+
+
+def test_a_first_search_with_a_vehicle_more_than_the_load_needs_pauses_for_the_removal_passes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    searches = count_iterations(monkeypatch)
+    instance = two_ends_vrptw()
+    result = hgs.solve_vrptw(instance, LIMIT)
+    assert check_vrptw(instance, result) == [] and len(result.routes) == 2
+    assert "first phase: 2 vehicles" in result.events
+    assert len(searches) >= 2  # the first search, then the removal attempt and distance starts
+    assert any(e.startswith("distance phase") for e in result.events)
+
+
 def test_a_seed_given_to_the_solve_reaches_every_pyvrp_search(monkeypatch: pytest.MonkeyPatch) -> None:
     seeds: list[int] = []
     real_solve = hgs.solve
@@ -288,7 +316,7 @@ def test_a_seed_given_to_the_solve_reaches_every_pyvrp_search(monkeypatch: pytes
         return real_solve(*args, **kwargs)
 
     monkeypatch.setattr(hgs, "solve", recorded)
-    instance = small_vrptw()
+    instance = two_ends_vrptw()  # not carried on: a vehicle more than the load needs
     result = solve_vrptw(instance, LIMIT, seed=7)
     assert check_vrptw(instance, result) == []
     assert seeds[0] == 7 and len(seeds) >= 2  # the first search, then removal or distance
