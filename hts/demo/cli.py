@@ -153,7 +153,8 @@ def _sweep(day: dt.date) -> None:
               help="School days of run history before today [default: the current term so far, "
                    f"at most {DEFAULT_HISTORY_DAYS}; 0 for none; 190 is a school year].")
 @click.option("--url", help="Where the app will be served, for the sign-in line "
-                             "[default: http://127.0.0.1:5000; `make demo` passes its HOST and PORT].")
+                             "[default: where `make serve` serves without HOST or PORT; "
+                             "`make demo` passes its own].")
 @with_appcontext
 def demo_command(seed: int, pupils: int, keep_files: Path | None, today: str | None,
                  history_days: int | None, url: str | None) -> None:

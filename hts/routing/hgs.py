@@ -105,9 +105,10 @@ POLISH_STARTS, POLISH_SECONDS_PER_CLIENT = 4, 0.1
 # within 4,744 iterations, then ran 3,000 to 21,000 more without one until their time was up. A
 # start from the best plan after a long first search is the worst case: PyVRP's late acceptance
 # then only takes plans better than that local optimum: RC208's gained nothing in 14.7 s, and
-# R205's nothing after its first 26 iterations. Two fresh starts of RC203 ended at the same plan. Not on the whole fleet (from
-# WHOLE_FLEET_FROM customers): there the first start is from a plan only just feasible, and r1_4_1's
-# gained after 5,000 idle iterations (ended there, it came out at +3.90 % against +2.96 %).
+# R205's nothing after its first 26 iterations. Two fresh starts of RC203 ended at the same plan.
+# Not on the whole fleet (from WHOLE_FLEET_FROM customers): there the first start is from a plan
+# only just feasible, and r1_4_1's gained after 5,000 idle iterations (ended there, it came out
+# at +3.90 % against +2.96 %).
 STALL_ITERATIONS = 5_000
 # From this many customers the distance phase's first start searches the whole fleet, not only
 # the vehicles kept (measured: worse at 100 customers, mixed at 200, better at 400).
