@@ -1,0 +1,151 @@
+"""hts beside PyVRP over several seeds of each: the "never behind PyVRP" target read on medians.
+
+One run per instance and solver says as much about the seed as about the engine: PyVRP's own
+seeds are behind each other by more than a point on 6 to 12 of the 68 instances at 10 s
+(docs/benchmarks.md). This runs `hts` (the seed of its PyVRP searches, as `solomon.py --hts-seed`)
+and PyVRP alone with each seed on every instance, in a pool of processes that each take one
+(instance, solver, seed) at a time, and compares the median (vehicles, then gap) of each solver.
+
+    nice -n 5 .venv/bin/python bench/seeds.py --sets solomon,gh200,gh400 --seeds 0,1,2 --time-limit 10 --jobs 2
+
+The GH sets take the six instances of the samples in docs/benchmarks.md unless --instances names others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from solomon import SETS, behind, best_known, run_one  # noqa: E402
+
+SAMPLES = {"gh200": ("c1_2_1", "c2_2_1", "r1_2_1", "r2_2_1", "rc1_2_1", "rc2_2_1"),
+           "gh400": ("c1_4_1", "c2_4_1", "r1_4_1", "r2_4_1", "rc1_4_1", "rc2_4_1")}
+SOLVERS = ("hts", "pyvrp")
+# What an invalid plan counts as: behind anything valid.
+INVALID = (10**6, float("inf"))
+
+Outcome = tuple[int, float]  # (vehicles above the best known, distance gap %)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The comparison over seeds: medians, and the one-run-per-cell readings beside them."""
+
+    behind_on_medians: list[str]
+    ahead_on_medians: list[str]
+    behind_by_seed: dict[int, list[str]]  # hts seed s against PyVRP seed s
+    pyvrp_behind_itself: dict[tuple[int, int], int]  # PyVRP seed i against PyVRP seed j
+
+
+def median(outcomes: Sequence[Outcome]) -> Outcome:
+    """The median outcome, vehicles first (the lower of the middle two for an even count)."""
+    return statistics.median_low(outcomes)
+
+
+def read(results: Mapping[str, Mapping[str, Mapping[int, Outcome]]], seeds: Sequence[int]) -> Reading:
+    """`results[instance][solver][seed]` -> the reading (instances in the mapping's order)."""
+    names = list(results)
+    medians = {n: {s: median([results[n][s][seed] for seed in seeds]) for s in SOLVERS} for n in names}
+    return Reading(
+        behind_on_medians=[n for n in names if behind(medians[n]["hts"], medians[n]["pyvrp"])],
+        ahead_on_medians=[n for n in names if medians[n]["hts"][0] < medians[n]["pyvrp"][0]],
+        behind_by_seed={seed: [n for n in names if behind(results[n]["hts"][seed], results[n]["pyvrp"][seed])]
+                        for seed in seeds},
+        pyvrp_behind_itself={(i, j): sum(1 for n in names
+                                         if behind(results[n]["pyvrp"][i], results[n]["pyvrp"][j]))
+                             for i in seeds for j in seeds if i != j},
+    )
+
+
+def _cell(outcome: Outcome) -> str:
+    if outcome == INVALID:
+        return "INVALID"
+    return (f"+{outcome[0]} veh, " if outcome[0] > 0 else "") + f"{outcome[1]:+.2f}"
+
+
+def _task(path: Path, solver: str, seed: int, time_limit: float, best: tuple[int, float]) -> Outcome:
+    vehicles, distance, breaches, dropped = run_one(path, solver, time_limit, pyvrp_seed=seed, hts_seed=seed)
+    if breaches or dropped:
+        return INVALID
+    return vehicles - best[0], 100 * (distance - best[1]) / best[1]
+
+
+def main() -> None:
+    """Run every (instance, solver, seed) and print a markdown table and the reading."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sets", default="solomon", help=f"comma-separated, any of {', '.join(sorted(SETS))}")
+    ap.add_argument("--instances", default="", help="comma-separated names (default: all of solomon, "
+                                                    "the six of each GH sample)")
+    ap.add_argument("--seeds", default="0,1,2", help="comma-separated seeds, the same for both solvers")
+    ap.add_argument("--time-limit", type=float, default=10.0, help="seconds per run")
+    ap.add_argument("--jobs", type=int, default=2, help="processes, each taking one run at a time")
+    args = ap.parse_args()
+    sets = [s.strip() for s in args.sets.split(",") if s.strip()]
+    if not sets or any(s not in SETS for s in sets):
+        ap.error(f"--sets takes {', '.join(sorted(SETS))}")
+    try:
+        seeds = sorted({int(x) for x in args.seeds.split(",") if x.strip()})
+    except ValueError:
+        ap.error("--seeds takes whole numbers separated by commas, such as 0,1,2")
+    if not seeds:
+        ap.error("--seeds needs at least one seed")
+    wanted = {x.strip().lower() for x in args.instances.split(",") if x.strip()}
+    paths = []
+    for name in sets:
+        for path in sorted(SETS[name].glob("*.txt"), key=lambda p: p.stem.lower()):
+            stem = path.stem.lower()
+            chosen = stem in wanted if wanted else stem in SAMPLES.get(name, (stem,))
+            if chosen:
+                paths.append(path)
+    if not paths:
+        ap.error("no instance of those sets has those names")
+    bks = best_known()
+    tasks = [(path, solver, seed) for path in paths for seed in seeds for solver in SOLVERS]
+    print(f"# {', '.join(sets)}: {len(paths)} instances, seeds {', '.join(map(str, seeds))}, "
+          f"{args.time_limit:g} s per run, {args.jobs} processes\n")
+    print("| instance | hts, seed " + " / ".join(map(str, seeds)) + " | hts median | PyVRP, seed "
+          + " / ".join(map(str, seeds)) + " | PyVRP median | hts median behind by more than a point |")
+    print("|---|---|---|---|---|---|")
+    results: dict[str, dict[str, dict[int, Outcome]]] = {}
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs), mp_context=get_context("spawn")) as pool:
+        done = pool.map(_task, [p for p, _, _ in tasks], [s for _, s, _ in tasks], [seed for _, _, seed in tasks],
+                        [args.time_limit] * len(tasks), [bks[p.stem.lower()] for p, _, _ in tasks])
+        per_instance = len(seeds) * len(SOLVERS)
+        for i, outcome in enumerate(done):
+            path, solver, seed = tasks[i]
+            results.setdefault(path.stem, {s: {} for s in SOLVERS})[solver][seed] = outcome
+            if (i + 1) % per_instance == 0:  # the instance's last run: print its row
+                row = results[path.stem]
+                h, p = median(list(row["hts"].values())), median(list(row["pyvrp"].values()))
+                verdict = "**behind**" if behind(h, p) else ("ahead" if h[0] < p[0] else "no")
+                print(f"| {path.stem} | {' / '.join(_cell(row['hts'][s]) for s in seeds)} | {_cell(h)} | "
+                      f"{' / '.join(_cell(row['pyvrp'][s]) for s in seeds)} | {_cell(p)} | {verdict} |",
+                      flush=True)
+    reading = read(results, seeds)
+    print(f"\n- hts median behind PyVRP's median by more than a point on {len(reading.behind_on_medians)}"
+          f"/{len(results)}" + (": " + ", ".join(reading.behind_on_medians) if reading.behind_on_medians else "")
+          + f"; a vehicle or more ahead on {len(reading.ahead_on_medians)}")
+    for seed, names in reading.behind_by_seed.items():
+        print(f"- one run per cell, seed {seed}: hts behind PyVRP on {len(names)}"
+              + (": " + ", ".join(names) if names else ""))
+    if reading.pyvrp_behind_itself:
+        counts = reading.pyvrp_behind_itself.values()
+        print(f"- PyVRP seed against PyVRP seed: behind on {min(counts)} to {max(counts)} instances")
+    for solver in SOLVERS:
+        medians = [median(list(results[n][solver].values())) for n in results]
+        at_best = sum(1 for m in medians if m[0] <= 0)
+        gaps = [m[1] for m in medians if m[0] == 0]
+        print(f"- {solver} medians: best-known vehicle count on {at_best}/{len(medians)}, "
+              f"mean gap where the vehicles match {statistics.mean(gaps) if gaps else float('nan'):+.2f} %")
+
+
+if __name__ == "__main__":
+    main()
