@@ -50,6 +50,19 @@ class Calendar:
         """Whether the school is open on `day`."""
         return self.closed_reason(school_id, day) is None
 
+    def route_closures(self, school_id: int, pupil_school_ids: Iterable[int],
+                       day: dt.date) -> tuple[str | None, frozenset[int]]:
+        """For a route of `school_id` carrying pupils of these schools on `day`: why it does not run
+        (None unless every one of its schools is closed; then its own school's reason), and the
+        schools closed that day, whose pupils do not travel.
+
+        Nearby schools may share a vehicle, and each keeps its own calendar: an inset day at one
+        must not leave the other's pupils without their run, nor count its own pupils as missed.
+        """
+        schools = {school_id, *pupil_school_ids}
+        reasons = {s: reason for s in schools if (reason := self.closed_reason(s, day))}
+        return (reasons[school_id] if len(reasons) == len(schools) else None), frozenset(reasons)
+
 
 def load_calendar(session: Session, school_ids: Iterable[int] | None = None) -> Calendar:
     """Terms and closures for the given schools (and council-wide ones)."""

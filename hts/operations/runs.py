@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -21,9 +22,9 @@ from hts.operations.models import (
     RunPupilStatus,
     RunStatus,
 )
-from hts.people.models import Pupil
+from hts.people.models import Pupil, School
 from hts.routing import versions
-from hts.routing.models import Route, RouteStop, RouteVersion
+from hts.routing.models import Route, RouteStop, RouteVersion, StopKind
 
 LONDON = ZoneInfo("Europe/London")
 EVENT_KINDS = ("departed", "pupil_boarded", "pupil_not_presented", "arrived_at_school", "completed", "cancelled")
@@ -120,14 +121,15 @@ def generate_runs(session: Session, day: dt.date) -> GenerationReport:
         if run is not None and not is_unstarted(run):
             report.left_alone += 1
             continue
-        closed = calendar.closed_reason(route.school_id, day)
+        closed, closed_schools = calendar.route_closures(
+            route.school_id, {p.school_id for p in (source or RunSource.of_route(route)).pupils}, day)
         if run is None:
             run = new_run(route, day)
             session.add(run)
             report.created += 1
         else:
             report.updated += 1
-        plan_run(run, route, day, absent, source)
+        plan_run(run, route, day, absent, source, closed_schools)
         if closed:
             run.status, run.reason = RunStatus.NOT_REQUIRED, closed
             report.not_required += 1
@@ -151,17 +153,20 @@ def new_run(route: Route, day: dt.date) -> Run:
 
 
 def plan_run(run: Run, route: Route, day: dt.date, absent: dict[int, set[str]],
-             source: RunSource | None = None) -> None:
+             source: RunSource | None = None, closed_schools: Collection[int] = ()) -> None:
     """Copy the route's version, school, crew and due time onto the run, with the pupils travelling.
 
     `absent` is pupil id -> the sessions they are absent that day (see `absences`). The run's
     status is left to the caller: generation derives it from the calendar, an import from the file.
     `source` is the route's version in force that day when it is not today's (default: the route).
+    Pupils of `closed_schools` do not travel; when the route's own school is one of them, the run
+    is due at the open school it ends at (am) or starts from (pm) among those it shares.
     """
     source = source or RunSource.of_route(route)
-    school = route.school
     session_name = str(route.session)
-    travelling = [p for p in source.pupils if weekdays.includes(p.travel_days, day)]
+    school = due_school(route, session_name, closed_schools)
+    travelling = [p for p in source.pupils
+                  if weekdays.includes(p.travel_days, day) and p.school_id not in closed_schools]
     run.session, run.school_id = session_name, school.id
     run.route_version = source.version
     run.operator_id, run.vehicle_id = source.operator_id, source.vehicle_id
@@ -179,6 +184,19 @@ def plan_run(run: Run, route: Route, day: dt.date, absent: dict[int, set[str]],
             else RunPupilStatus.EXPECTED
     run.pupils_expected = len(run.pupils)
     run.pupils_absent = sum(1 for rp in run.pupils if rp.status == RunPupilStatus.ABSENT)
+
+
+def due_school(route: Route, session_name: str, closed_schools: Collection[int] = ()) -> School:
+    """The school a run is due at: the route's own, or, when that is closed and nearby schools share
+    the vehicle, the last open school it stops at in the morning (the first in the afternoon)."""
+    if route.school_id not in closed_schools:
+        return route.school
+    open_stops = [stop.school for stop in sorted(route.stops, key=lambda stop: stop.sequence)
+                  if stop.kind == StopKind.SCHOOL and stop.school is not None
+                  and stop.school_id not in closed_schools]
+    if not open_stops:
+        return route.school
+    return open_stops[-1] if session_name == "am" else open_stops[0]
 
 
 def local_time(moment: dt.datetime) -> dt.time:

@@ -27,7 +27,7 @@ from hts import weekdays
 from hts.imports.exports import safe_cell
 from hts.operations.calendar import load_calendar
 from hts.operations.models import Run, RunPupilStatus, RunStatus
-from hts.operations.runs import absences
+from hts.operations.runs import absences, due_school
 from hts.operators.models import Operator, Staff, Vehicle
 from hts.people.models import Pupil, School
 from hts.routing.models import Route
@@ -203,9 +203,9 @@ def _snapshot_for(session: Session, route: Route, day: dt.date) -> tuple[int, di
     return route.version, snapshot_of(route)
 
 
-def _not_running(session: Session, route: Route, snapshot: dict[str, Any], day: dt.date,
-                 school_id: int) -> str | None:
-    """Why a route with no run that day does not run, or None when it should."""
+def _not_running(route: Route, snapshot: dict[str, Any], day: dt.date, closed: str | None) -> str | None:
+    """Why a route with no run that day does not run, or None when it should (`closed`: why every
+    school it serves is closed that day, see `Calendar.route_closures`)."""
     if route.withdrawn_on is not None and route.withdrawn_on <= day:
         return f"This route was withdrawn on {route.withdrawn_on:%-d %B %Y}: it does not run."
     if is_withdrawal(snapshot):
@@ -214,7 +214,6 @@ def _not_running(session: Session, route: Route, snapshot: dict[str, Any], day: 
         return f"This route starts on {route.starts_on:%-d %B %Y}: it does not run before then."
     if not weekdays.includes(int(snapshot.get("days", weekdays.SCHOOL_DAYS)), day):
         return f"This route does not run on {DAY_NAMES[day.weekday()]}s."
-    closed = load_calendar(session, [school_id]).closed_reason(school_id, day)
     if closed:
         return f"No run on this day: the school is closed ({closed})."
     return None
@@ -251,26 +250,32 @@ def _day_from_route(session: Session, route: Route, version: int, snapshot: dict
     session_name = str(plan.get("session") or route.session)
     school_id = int(plan.get("school_id") or route.school_id)
     ids = [pid for stop in plan.get("stops", []) for pid in stop.get("pupil_ids", [])]
-    travel_days = {pid: days for pid, days in session.execute(
-        select(Pupil.id, Pupil.travel_days).where(Pupil.id.in_(ids)))} if ids else {}
+    riders = {pid: (days, school) for pid, days, school in session.execute(
+        select(Pupil.id, Pupil.travel_days, Pupil.school_id).where(Pupil.id.in_(ids)))} if ids else {}
+    schools = {school for _, school in riders.values()}
+    closed, closed_schools = load_calendar(session, [school_id, *schools]).route_closures(school_id, schools, day)
+    if school_id in closed_schools and not closed:  # nearby schools share it: due where it runs to
+        school_id = due_school(route, session_name, closed_schools).id
     away = absences(session, day)
-    absent = {pid: session_name in away.get(pid, set())
-              for pid in ids if weekdays.includes(travel_days.get(pid, 0), day)}
+    absent = {pid: session_name in away.get(pid, set()) for pid, (days, school) in riders.items()
+              if weekdays.includes(days, day) and school not in closed_schools}
     return _Day(version, session_name, school_id, plan.get("operator_id"), plan.get("vehicle_id"),
-                plan.get("driver_id"), plan.get("pa_id"), absent,
-                _not_running(session, route, snapshot, day, school_id))
+                plan.get("driver_id"), plan.get("pa_id"), absent, _not_running(route, snapshot, day, closed))
 
 
 def _stops(session: Session, plan: dict[str, Any], facts: _Day, school: School, day: dt.date) -> list[SheetStop]:
     pupils = {p.id: p for p in session.scalars(
         select(Pupil).where(Pupil.id.in_(list(facts.absent))).options(selectinload(Pupil.addresses)))} \
         if facts.absent else {}
+    travelling_to = {p.school_id for p in pupils.values()}
     stops: list[SheetStop] = []
     for stop in plan.get("stops", []):
         riders = [pupils[pid] for pid in stop.get("pupil_ids", []) if pid in pupils]
         kind = str(stop.get("kind"))
         if kind != "school" and not riders:
             continue  # nobody to collect or set down here that day
+        if kind == "school" and stop.get("school_id") not in (None, school.id, *travelling_to):
+            continue  # a school sharing the run with nobody on it that day (closed, say)
         place = school  # a school stop names its own school: nearby schools may share the run
         if kind == "school":
             place = (session.get(School, stop["school_id"]) if stop.get("school_id") else None) or school

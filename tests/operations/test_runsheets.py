@@ -24,6 +24,7 @@ from hts.people.models import PupilAddress
 from hts.routing.models import RouteVersion
 from hts.routing.versions import snapshot_of
 from tests import factories
+from tests.operations.test_runs import shared_route
 
 WEDNESDAY = dt.date(2026, 11, 25)
 CONFIG = {"CONTACT_PHONE": "0121 496 0000", "CONTACT_EMAIL": "transport@council.example"}
@@ -122,6 +123,20 @@ def test_a_day_the_route_does_not_run_carries_a_notice(db_session, route_day):
     db_session.flush()
     notice = build_run_sheet(db_session, route, WEDNESDAY, config=CONFIG).notice
     assert notice == "No run on this day: the school is closed (inset: training)."
+
+
+@pytest.mark.parametrize("with_run", [False, True])
+def test_a_shared_route_whose_own_school_is_closed_runs_to_the_open_one_only(db_session, with_run):
+    route, own, other, mine, theirs = shared_route(db_session)
+    db_session.add(SchoolClosure(school_id=own.id, closed_on=WEDNESDAY, kind="inset", reason="training"))
+    db_session.flush()
+    if with_run:
+        generate_runs(db_session, WEDNESDAY)
+    sheet = build_run_sheet(db_session, route, WEDNESDAY, config=CONFIG)
+    assert (sheet.source, sheet.notice) == ("run" if with_run else "route", None)
+    assert (sheet.school_name, sheet.school_time) == ("Nearby School", "08:45")
+    assert [s.action for s in sheet.stops] == ["Pick up", "Arrive at Nearby School"]
+    assert [p.first_name for p in sheet.pupils] == [theirs.first_name]
 
 
 def test_a_version_published_for_a_later_day_shapes_that_days_sheet(db_session, route_day):
