@@ -1,7 +1,7 @@
 """hts beside PyVRP over several seeds of each: the "never behind PyVRP" target read on medians.
 
 One run per instance and solver says as much about the seed as about the engine: PyVRP's own
-seeds are behind each other by more than a point on 6 to 12 of the 68 instances at 10 s
+seeds are behind each other by more than a point on 6 to 13 of the 68 instances at 10 s
 (docs/benchmarks.md). This runs `hts` (the seed of its PyVRP searches, as `solomon.py --hts-seed`)
 and PyVRP alone with each seed on every instance, in a pool of processes that each take one
 (instance, solver, seed) at a time, and compares the median (vehicles, then gap) of each solver.
@@ -39,6 +39,7 @@ Outcome = tuple[int, float]  # (vehicles above the best known, distance gap %)
 class Reading:
     """The comparison over seeds: medians, and the one-run-per-cell readings beside them."""
 
+    medians: dict[str, dict[str, Outcome]]  # instance -> solver -> its median
     behind_on_medians: list[str]
     ahead_on_medians: list[str]
     behind_by_seed: dict[int, list[str]]  # hts seed s against PyVRP seed s
@@ -50,11 +51,17 @@ def median(outcomes: Sequence[Outcome]) -> Outcome:
     return statistics.median_low(outcomes)
 
 
+def verdict(hts: Outcome, pyvrp: Outcome) -> str:
+    """A table cell: hts's median behind PyVRP's by more than a point, a vehicle or more ahead, or neither."""
+    return "**behind**" if behind(hts, pyvrp) else ("ahead" if hts[0] < pyvrp[0] else "no")
+
+
 def read(results: Mapping[str, Mapping[str, Mapping[int, Outcome]]], seeds: Sequence[int]) -> Reading:
     """`results[instance][solver][seed]` -> the reading (instances in the mapping's order)."""
     names = list(results)
     medians = {n: {s: median([results[n][s][seed] for seed in seeds]) for s in SOLVERS} for n in names}
     return Reading(
+        medians=medians,
         behind_on_medians=[n for n in names if behind(medians[n]["hts"], medians[n]["pyvrp"])],
         ahead_on_medians=[n for n in names if medians[n]["hts"][0] < medians[n]["pyvrp"][0]],
         behind_by_seed={seed: [n for n in names if behind(results[n]["hts"][seed], results[n]["pyvrp"][seed])]
@@ -71,7 +78,8 @@ def _cell(outcome: Outcome) -> str:
     return (f"+{outcome[0]} veh, " if outcome[0] > 0 else "") + f"{outcome[1]:+.2f}"
 
 
-def _task(path: Path, solver: str, seed: int, time_limit: float, best: tuple[int, float]) -> Outcome:
+def _task(task: tuple[Path, str, int, float, tuple[int, float]]) -> Outcome:
+    path, solver, seed, time_limit, best = task
     vehicles, distance, breaches, dropped = run_one(path, solver, time_limit, pyvrp_seed=seed, hts_seed=seed)
     if breaches or dropped:
         return INVALID
@@ -108,7 +116,8 @@ def main() -> None:
     if not paths:
         ap.error("no instance of those sets has those names")
     bks = best_known()
-    tasks = [(path, solver, seed) for path in paths for seed in seeds for solver in SOLVERS]
+    tasks = [(path, solver, seed, args.time_limit, bks[path.stem.lower()])
+             for path in paths for seed in seeds for solver in SOLVERS]
     print(f"# {', '.join(sets)}: {len(paths)} instances, seeds {', '.join(map(str, seeds))}, "
           f"{args.time_limit:g} s per run, {args.jobs} processes\n")
     print("| instance | hts, seed " + " / ".join(map(str, seeds)) + " | hts median | PyVRP, seed "
@@ -116,18 +125,15 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     results: dict[str, dict[str, dict[int, Outcome]]] = {}
     with ProcessPoolExecutor(max_workers=max(1, args.jobs), mp_context=get_context("spawn")) as pool:
-        done = pool.map(_task, [p for p, _, _ in tasks], [s for _, s, _ in tasks], [seed for _, _, seed in tasks],
-                        [args.time_limit] * len(tasks), [bks[p.stem.lower()] for p, _, _ in tasks])
         per_instance = len(seeds) * len(SOLVERS)
-        for i, outcome in enumerate(done):
-            path, solver, seed = tasks[i]
+        for i, outcome in enumerate(pool.map(_task, tasks)):
+            path, solver, seed = tasks[i][:3]
             results.setdefault(path.stem, {s: {} for s in SOLVERS})[solver][seed] = outcome
             if (i + 1) % per_instance == 0:  # the instance's last run: print its row
                 row = results[path.stem]
                 h, p = median(list(row["hts"].values())), median(list(row["pyvrp"].values()))
-                verdict = "**behind**" if behind(h, p) else ("ahead" if h[0] < p[0] else "no")
                 print(f"| {path.stem} | {' / '.join(_cell(row['hts'][s]) for s in seeds)} | {_cell(h)} | "
-                      f"{' / '.join(_cell(row['pyvrp'][s]) for s in seeds)} | {_cell(p)} | {verdict} |",
+                      f"{' / '.join(_cell(row['pyvrp'][s]) for s in seeds)} | {_cell(p)} | {verdict(h, p)} |",
                       flush=True)
     reading = read(results, seeds)
     print(f"\n- hts median behind PyVRP's median by more than a point on {len(reading.behind_on_medians)}"
@@ -140,7 +146,7 @@ def main() -> None:
         counts = reading.pyvrp_behind_itself.values()
         print(f"- PyVRP seed against PyVRP seed: behind on {min(counts)} to {max(counts)} instances")
     for solver in SOLVERS:
-        medians = [median(list(results[n][solver].values())) for n in results]
+        medians = [reading.medians[n][solver] for n in results]
         at_best = sum(1 for m in medians if m[0] <= 0)
         gaps = [m[1] for m in medians if m[0] == 0]
         print(f"- {solver} medians: best-known vehicle count on {at_best}/{len(medians)}, "

@@ -146,6 +146,24 @@ def make_route(session: Session, *, school: School | None = None, pupils: list[P
     return route
 
 
+
+def make_shared_route(session: Session) -> tuple[Route, School, School, Pupil, Pupil]:
+    """A morning route of one school that also carries a pupil of a nearby school starting earlier:
+    it calls there first (8:45), then at its own (9:00). Returns (route, own school, nearby school,
+    own pupil, nearby pupil)."""
+    own = make_school(session, name="Own School", start_time=dt.time(9, 0))
+    other = make_school(session, name="Nearby School", start_time=dt.time(8, 45))
+    mine, theirs = make_pupil(session, school=own), make_pupil(session, school=other)
+    route = make_route(session, school=own, pupils=[mine, theirs], route_code="SHARED-1")
+    own_stop = route.stops[-1]
+    own_stop.sequence += 1
+    route.stops.insert(-1, RouteStop(sequence=own_stop.sequence - 1, kind=StopKind.SCHOOL, school=other,
+                                     latitude=other.latitude, longitude=other.longitude,
+                                     planned_time=dt.time(8, 40)))
+    session.flush()
+    return route, own, other, mine, theirs
+
+
 def make_user(session: Session, *, role: str | Role = Role.PLANNER, password: str = "correct horse battery 9",
               operator: Operator | None = None, **kw: Any) -> User:
     """An active account of a role; operator accounts get an operator if none is given."""

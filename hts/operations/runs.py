@@ -116,13 +116,12 @@ def generate_runs(session: Session, day: dt.date) -> GenerationReport:
         days = version.snapshot.get("days", route.days) if version is not None else route.days
         if not weekdays.includes(days, day) or (route.starts_on is not None and day < route.starts_on):
             continue
-        source = RunSource.of_version(version, pending_pupils) if version is not None else None
         run = existing.get(route.id)
         if run is not None and not is_unstarted(run):
             report.left_alone += 1
             continue
-        closed, closed_schools = calendar.route_closures(
-            route.school_id, {p.school_id for p in (source or RunSource.of_route(route)).pupils}, day)
+        source = RunSource.of_version(version, pending_pupils) if version is not None else RunSource.of_route(route)
+        closed, closed_schools = calendar.route_closures(route.school_id, {p.school_id for p in source.pupils}, day)
         if run is None:
             run = new_run(route, day)
             session.add(run)
@@ -192,7 +191,7 @@ def due_school(route: Route, session_name: str, closed_schools: Collection[int] 
     if route.school_id not in closed_schools:
         return route.school
     open_stops = [stop.school for stop in sorted(route.stops, key=lambda stop: stop.sequence)
-                  if stop.kind == StopKind.SCHOOL and stop.school is not None
+                  if stop.kind == StopKind.SCHOOL and stop.school_id is not None
                   and stop.school_id not in closed_schools]
     if not open_stops:
         return route.school

@@ -26,7 +26,6 @@ from hts.operations.runs import (
     record_event,
     record_outcome,
 )
-from hts.routing.models import RouteStop, StopKind
 from tests import factories
 
 WEDNESDAY = dt.date(2026, 11, 25)
@@ -108,25 +107,9 @@ def test_a_route_is_closed_only_when_every_school_it_carries_pupils_to_is():
     assert calendar.route_closures(6, [6], WEDNESDAY) == (None, frozenset())
 
 
-def shared_route(session):
-    """A morning route of one school that also carries a pupil of a nearby school starting
-    earlier: it calls there first (8:45), then at its own (9:00)."""
-    own = factories.make_school(session, name="Own School", start_time=dt.time(9, 0))
-    other = factories.make_school(session, name="Nearby School", start_time=dt.time(8, 45))
-    mine, theirs = factories.make_pupil(session, school=own), factories.make_pupil(session, school=other)
-    route = route_with(session, [mine, theirs], route_code="SHARED-1")
-    own_stop = route.stops[-1]
-    own_stop.sequence += 1
-    route.stops.insert(-1, RouteStop(sequence=own_stop.sequence - 1, kind=StopKind.SCHOOL, school=other,
-                                     latitude=other.latitude, longitude=other.longitude,
-                                     planned_time=dt.time(8, 40)))
-    session.flush()
-    return route, own, other, mine, theirs
-
-
 @pytest.mark.parametrize("closed", ["own", "other", "both"])
 def test_a_route_shared_by_nearby_schools_runs_for_the_school_that_is_open(db_session, closed):
-    route, own, other, mine, theirs = shared_route(db_session)
+    route, own, other, mine, theirs = factories.make_shared_route(db_session)
     for school in {"own": [own], "other": [other], "both": [own, other]}[closed]:
         db_session.add(SchoolClosure(school_id=school.id, closed_on=WEDNESDAY, kind=ClosureKind.INSET,
                                      reason=f"training at {school.name}"))

@@ -24,7 +24,6 @@ from hts.people.models import PupilAddress
 from hts.routing.models import RouteVersion
 from hts.routing.versions import snapshot_of
 from tests import factories
-from tests.operations.test_runs import shared_route
 
 WEDNESDAY = dt.date(2026, 11, 25)
 CONFIG = {"CONTACT_PHONE": "0121 496 0000", "CONTACT_EMAIL": "transport@council.example"}
@@ -127,7 +126,7 @@ def test_a_day_the_route_does_not_run_carries_a_notice(db_session, route_day):
 
 @pytest.mark.parametrize("with_run", [False, True])
 def test_a_shared_route_whose_own_school_is_closed_runs_to_the_open_one_only(db_session, with_run):
-    route, own, other, mine, theirs = shared_route(db_session)
+    route, own, other, mine, theirs = factories.make_shared_route(db_session)
     db_session.add(SchoolClosure(school_id=own.id, closed_on=WEDNESDAY, kind="inset", reason="training"))
     db_session.flush()
     if with_run:
