@@ -106,13 +106,22 @@ POLISH_STARTS, POLISH_SECONDS_PER_CLIENT = 4, 0.1
 # start from the best plan after a long first search is the worst case: PyVRP's late acceptance
 # then only takes plans better than that local optimum: RC208's gained nothing in 14.7 s, and
 # R205's nothing after its first 26 iterations. Two fresh starts of RC203 ended at the same plan.
-# Not on the whole fleet (from WHOLE_FLEET_FROM customers): there the first start is from a plan
+# Not on the whole fleet (from LARGE_FROM customers): there the first start may run from a plan
 # only just feasible, and r1_4_1's gained after 5,000 idle iterations (ended there, it came out
 # at +3.90 % against +2.96 %).
 STALL_ITERATIONS = 5_000
-# From this many customers the distance phase's first start searches the whole fleet, not only
-# the vehicles kept (measured: worse at 100 customers, mixed at 200, better at 400).
-WHOLE_FLEET_FROM = 300
+# From this many customers a removal attempt first starts from the best plan less its smallest
+# route, and only if that finds nothing within WARM_ITERATIONS starts afresh as below; and the
+# distance phase's first start searches the whole fleet, not only the vehicles kept. Measured at
+# 10 s, five seeds of the 12 Gehring-Homberger instances (docs/benchmarks.md): the fresh attempt's
+# first feasible plan is about +42 % on rc1_2_1 and the few seconds left cannot undo it, where
+# a plan that keeps the first search's routes loses about +20 % and the whole fleet then takes it
+# below PyVRP alone's (rc1_2_1 median +6.77 % against +13.06 % fresh, PyVRP +10.33 %). Most of those
+# attempts succeed within 100 iterations; r2_2_1 and rc2_4_1 still need the fresh attempt for
+# their last vehicle. At 100 customers the fresh attempts and kept fleet stay (the whole fleet
+# measured worse there with fresh attempts; warm attempts are not measured at 100).
+LARGE_FROM = 200
+WARM_ITERATIONS = 200
 
 
 def pyvrp_can_model(problem: Problem) -> tuple[bool, str]:
@@ -333,22 +342,46 @@ def _fewer_vehicles(data: ProblemData, best: PyvrpSolution, deadline: float,
     feasible plan (its penalties on lateness and load steer it there); keep it and go on while
     it succeeds, down to what the load alone needs.
 
-    Each attempt starts afresh: measured, starting from the best plan less its smallest route
-    found 15 vehicles on RC101 in 60 s where a fresh start found 14 in 30 s. PyVRP's own
+    Below LARGE_FROM customers each attempt starts afresh: measured, starting from the best plan
+    less its smallest route found 15 vehicles on RC101 in 60 s where a fresh start found 14 in
+    30 s. From LARGE_FROM customers an attempt first starts from that plan for at most
+    WARM_ITERATIONS, and afresh only if it finds nothing: its plan keeps the first search's routes
+    and is far shorter than a fresh attempt's (rc1_2_1, above). PyVRP's own
     `minimise_fleet` runs the same loop but returns only the fleet size, not the plan, and shares
     one stopping criterion across attempts; we need the plan and a cap per attempt.
     """
     (vehicle_type,) = data.vehicle_types()
     bound = _load_bound(data)
-    while (left := deadline - time.monotonic()) > 0.1 and best.num_routes() > bound:
+    warm = data.num_clients >= LARGE_FROM
+    while deadline - time.monotonic() > 0.1 and best.num_routes() > bound:
         fewer = data.replace(vehicle_types=[vehicle_type.replace(num_available=best.num_routes() - 1)])
-        stop = MultipleCriteria([FirstFeasible(), MaxRuntime(left), MaxIterations(REMOVAL_ITERATIONS)])
-        found = solve(fewer, stop, seed=seed, collect_stats=False, display=False).best
-        if not (found.is_feasible() and found.is_complete()):
+        found, how = None, ""
+        if warm:
+            # The smallest route's customers are left out of the start; PyVRP puts them back.
+            kept_routes = sorted(_clients(best), key=len)[1:]
+            found = _feasible_within(fewer, deadline, WARM_ITERATIONS, seed,
+                                     PyvrpSolution(fewer, kept_routes))
+            how = " (from the best plan)"
+        if found is None:
+            found = _feasible_within(fewer, deadline, REMOVAL_ITERATIONS, seed)
+            how = ""
+        if found is None:
             break
         best = PyvrpSolution(data, _clients(found))
-        events.append(f"removed a vehicle: {best.num_routes()} left")
+        events.append(f"removed a vehicle{how}: {best.num_routes()} left")
     return best
+
+
+def _feasible_within(data: ProblemData, deadline: float, iterations: int, seed: int,
+                     initial: PyvrpSolution | None = None) -> PyvrpSolution | None:
+    """PyVRP's first feasible plan carrying every customer, or None if there is none within the
+    iterations and the time."""
+    left = deadline - time.monotonic()
+    if left <= 0.1:
+        return None
+    stop = MultipleCriteria([FirstFeasible(), MaxRuntime(left), MaxIterations(iterations)])
+    found = solve(data, stop, seed=seed, collect_stats=False, display=False, initial_solution=initial).best
+    return found if found.is_feasible() and found.is_complete() else None
 
 
 def _shorter(data: ProblemData, best: PyvrpSolution, deadline: float,
@@ -356,7 +389,7 @@ def _shorter(data: ProblemData, best: PyvrpSolution, deadline: float,
     """Distance after the removal passes: PyVRP from the best plan, then, time allowing, fresh
     starts with other seeds on a fleet of exactly the vehicles kept; the shortest plan with no more
     vehicles wins. The first start searches on the kept fleet too, except on instances of
-    WHOLE_FLEET_FROM customers or more, where it searches the whole fleet (the fixed cost keeps the
+    LARGE_FROM customers or more, where it searches the whole fleet (the fixed cost keeps the
     vehicle count). A start on the kept fleet that goes STALL_ITERATIONS without a shorter plan
     ends early, and the time it leaves goes to the starts after it (more of them, or longer).
 
@@ -376,7 +409,7 @@ def _shorter(data: ProblemData, best: PyvrpSolution, deadline: float,
         starts_left = max(1, min(POLISH_STARTS - start, int(left // min_start)))
         if start > 0:
             search, initial = kept, None
-        elif n >= WHOLE_FLEET_FROM:
+        elif n >= LARGE_FROM:
             search, initial = data, best
         else:
             search, initial = kept, PyvrpSolution(kept, _clients(best))

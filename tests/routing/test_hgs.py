@@ -232,18 +232,18 @@ def test_the_distance_phase_keeps_the_vehicles_and_never_lengthens_the_plan() ->
     assert any(e.startswith("distance start") for e in events)
 
 
-def count_iterations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Record the iterations of every PyVRP search `hgs` makes, in order."""
-    iterations: list[int] = []
+def record_starts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, hgs.PyvrpSolution | None]]:
+    """Record every PyVRP search `hgs` makes: its iterations and the plan it started from."""
+    starts: list[tuple[int, hgs.PyvrpSolution | None]] = []
     real_solve = hgs.solve
 
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
         result = real_solve(*args, **kwargs)
-        iterations.append(result.num_iterations)
+        starts.append((result.num_iterations, kwargs.get("initial_solution")))
         return result
 
-    monkeypatch.setattr(hgs, "solve", counted)
-    return iterations
+    monkeypatch.setattr(hgs, "solve", recorded)
+    return starts
 
 
 @pytest.mark.parametrize("stall", [100, 10**9])
@@ -252,10 +252,11 @@ def test_a_distance_start_that_stops_improving_hands_its_time_to_the_next(
     instance = small_vrptw()
     data = hgs._vrptw_data(instance)
     given = hgs.PyvrpSolution(data, [[0, 7, 3], [1, 6, 4], [2, 5]])
-    starts = count_iterations(monkeypatch)
+    recorded = record_starts(monkeypatch)
     monkeypatch.setattr(hgs, "STALL_ITERATIONS", stall)
     events: list[str] = []
     shorter = hgs._shorter(data, given, time.monotonic() + LIMIT, events)
+    starts = [iterations for iterations, _ in recorded]
     assert shorter.is_feasible() and shorter.distance() < given.distance()
     assert events[-1] == f"distance phase: {len(starts)} start{'s' if len(starts) != 1 else ''}"
     if stall == 100:
@@ -274,18 +275,52 @@ def test_a_removal_attempt_that_cannot_succeed_gives_up_after_its_iterations(
     data = hgs._vrptw_data(two_ends_vrptw())
     best = hgs.PyvrpSolution(data, [[3, 2, 1, 0], [7, 6, 5, 4]])  # customers 4 and 8 first
     assert best.is_feasible()
-    attempts = count_iterations(monkeypatch)
+    attempts = record_starts(monkeypatch)
     monkeypatch.setattr(hgs, "REMOVAL_ITERATIONS", 200)
     events: list[str] = []
     kept = hgs._fewer_vehicles(data, best, time.monotonic() + 5 * LIMIT, events)
     assert kept.num_routes() == 2 and kept.is_feasible()
-    assert attempts == [200]
+    assert attempts == [(200, None)]  # below LARGE_FROM customers: afresh only
+    assert events == []
+
+
+def test_on_a_large_instance_a_removal_attempt_starts_from_the_best_plan_less_its_smallest_route(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hgs, "LARGE_FROM", 8)  # these eight customers count as large
+    # Three vehicles are the fewest. A small fixed cost: PyVRP's penalties on excess load start
+    # low, and under a large one its first iterations would overload two routes to save a third.
+    data = hgs._vrptw_data(replace(small_vrptw(), vehicle_fixed_cost=100))
+    best = hgs.PyvrpSolution(data, [[0, 1], [2, 3], [4, 5, 6], [7]])
+    assert best.is_feasible()
+    starts = record_starts(monkeypatch)
+    events: list[str] = []
+    fewer = hgs._fewer_vehicles(data, best, time.monotonic() + 5 * LIMIT, events)
+    assert fewer.num_routes() == 3 and fewer.is_feasible() and fewer.is_complete()
+    (iterations, start), = starts  # one attempt, and it succeeded
+    assert start is not None and iterations <= hgs.WARM_ITERATIONS
+    assert sorted(map(tuple, hgs._clients(start))) == [(0, 1), (2, 3), (4, 5, 6)]  # [7] left out
+    assert events == ["removed a vehicle (from the best plan): 3 left"]
+
+
+def test_a_removal_attempt_from_the_best_plan_that_finds_nothing_starts_afresh(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hgs, "LARGE_FROM", 8)
+    monkeypatch.setattr(hgs, "WARM_ITERATIONS", 50)
+    monkeypatch.setattr(hgs, "REMOVAL_ITERATIONS", 200)
+    data = hgs._vrptw_data(two_ends_vrptw())  # two vehicles are the fewest: one cannot succeed
+    best = hgs.PyvrpSolution(data, [[3, 2, 1, 0], [7, 6, 5, 4]])
+    starts = record_starts(monkeypatch)
+    events: list[str] = []
+    kept = hgs._fewer_vehicles(data, best, time.monotonic() + 5 * LIMIT, events)
+    assert kept.num_routes() == 2 and kept.is_feasible()
+    assert [iterations for iterations, _ in starts] == [50, 200]
+    assert starts[0][1] is not None and starts[1][1] is None  # from the best plan, then afresh
     assert events == []
 
 
 def test_a_first_search_on_as_few_vehicles_as_the_load_needs_carries_on_to_the_end(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    searches = count_iterations(monkeypatch)
+    searches = record_starts(monkeypatch)
     instance = small_vrptw()  # eight customers, capacity 3: three vehicles, as the load needs
     result = hgs.solve_vrptw(instance, LIMIT)
     assert check_vrptw(instance, result) == [] and len(result.routes) == 3
@@ -298,7 +333,7 @@ def test_a_first_search_on_as_few_vehicles_as_the_load_needs_carries_on_to_the_e
 
 def test_a_first_search_with_a_vehicle_more_than_the_load_needs_pauses_for_the_removal_passes(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    searches = count_iterations(monkeypatch)
+    searches = record_starts(monkeypatch)
     instance = two_ends_vrptw()
     result = hgs.solve_vrptw(instance, LIMIT)
     assert check_vrptw(instance, result) == [] and len(result.routes) == 2
