@@ -146,7 +146,6 @@ def make_route(session: Session, *, school: School | None = None, pupils: list[P
     return route
 
 
-
 def make_shared_route(session: Session) -> tuple[Route, School, School, Pupil, Pupil]:
     """A morning route of one school that also carries a pupil of a nearby school starting earlier:
     it calls there first (8:45), then at its own (9:00). Returns (route, own school, nearby school,

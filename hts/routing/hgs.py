@@ -355,16 +355,15 @@ def _fewer_vehicles(data: ProblemData, best: PyvrpSolution, deadline: float,
     warm = data.num_clients >= LARGE_FROM
     while deadline - time.monotonic() > 0.1 and best.num_routes() > bound:
         fewer = data.replace(vehicle_types=[vehicle_type.replace(num_available=best.num_routes() - 1)])
-        found, how = None, ""
+        found = None
         if warm:
             # The smallest route's customers are left out of the start; PyVRP puts them back.
             kept_routes = sorted(_clients(best), key=len)[1:]
             found = _feasible_within(fewer, deadline, WARM_ITERATIONS, seed,
                                      PyvrpSolution(fewer, kept_routes))
-            how = " (from the best plan)"
+        how = "" if found is None else " (from the best plan)"
         if found is None:
             found = _feasible_within(fewer, deadline, REMOVAL_ITERATIONS, seed)
-            how = ""
         if found is None:
             break
         best = PyvrpSolution(data, _clients(found))
