@@ -9,16 +9,27 @@ and PyVRP alone with each seed on every instance, in a pool of processes that ea
     nice -n 5 .venv/bin/python bench/seeds.py --sets solomon,gh200,gh400 --seeds 0,1,2 --time-limit 10 --jobs 2
 
 The GH sets take the six instances of the samples in docs/benchmarks.md unless --instances names others.
+
+A reading too long for one sitting (all 68 at 60 s with five seeds is about 6 h on two cores) can
+be made in parts: with --record FILE each run is appended to FILE as one JSON line as soon as it
+ends, and a run already in FILE (the same instance, solver, seed, time limit and engine) is read
+from there instead of being made again. The same command, run again, carries on where it stopped
+and prints the whole reading once every run is in. The engine is a hash of hts/routing's source
+and PyVRP's version, so runs of another engine are never mixed in.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import importlib.metadata
+import json
 import statistics
 import sys
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -33,6 +44,63 @@ SOLVERS = ("hts", "pyvrp")
 INVALID = (10**6, float("inf"))
 
 Outcome = tuple[int, float]  # (vehicles above the best known, distance gap %)
+Raw = tuple[int, float, int, int]  # what run_one returns: vehicles, distance, breaches, dropped
+RunKey = tuple[str, str, int, float, str]  # instance, solver, seed, time limit, engine
+ROOT = Path(__file__).resolve().parents[1]
+RECORD_FIELDS = ("instance", "solver", "seed", "time_limit", "engine", "vehicles", "distance", "breaches", "dropped")
+
+
+class RecordError(ValueError):
+    """A line of a --record file that is not a run this script wrote."""
+
+
+def engines() -> dict[str, str]:
+    """What each solver's figures depend on: PyVRP's version, and for hts also the source of every
+    hts module this script has loaded (the solver core and what it imports, not the web views)."""
+    pyvrp = "pyvrp " + importlib.metadata.version("pyvrp")
+    digest = hashlib.sha256()
+    sources = sorted(Path(m.__file__) for name, m in list(sys.modules.items())
+                     if (name == "hts" or name.startswith("hts.")) and getattr(m, "__file__", None))
+    for path in sources:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return {"hts": f"hts {digest.hexdigest()[:12]} on {pyvrp}", "pyvrp": pyvrp}
+
+
+def outcome_of(raw: Raw, best: tuple[int, float]) -> Outcome:
+    """A run's (vehicles above the best known, gap %); a plan the checker rejects is INVALID."""
+    vehicles, distance, breaches, dropped = raw
+    if breaches or dropped:
+        return INVALID
+    return vehicles - best[0], 100 * (distance - best[1]) / best[1]
+
+
+def load_records(path: Path) -> dict[RunKey, Raw]:
+    """The runs recorded in a --record file (none if it does not exist yet)."""
+    if not path.exists():
+        return {}
+    runs: dict[RunKey, Raw] = {}
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                missing = [k for k in RECORD_FIELDS if k not in row]
+                if missing:
+                    raise RecordError(f"no {', '.join(missing)}")
+                key = (str(row["instance"]), str(row["solver"]), int(row["seed"]), float(row["time_limit"]),
+                       str(row["engine"]))
+                runs[key] = (int(row["vehicles"]), float(row["distance"]), int(row["breaches"]), int(row["dropped"]))
+            except (ValueError, TypeError, AttributeError) as exc:  # JSONDecodeError is a ValueError
+                raise RecordError(f"{path}, line {number}: not a recorded run ({exc})") from exc
+    return runs
+
+
+def record_line(key: RunKey, raw: Raw) -> str:
+    """One run as the JSON line --record appends."""
+    values = dict(zip(RECORD_FIELDS, (*key, *raw), strict=True))
+    values["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    return json.dumps(values)
 
 
 @dataclass(frozen=True)
@@ -78,12 +146,9 @@ def _cell(outcome: Outcome) -> str:
     return (f"+{outcome[0]} veh, " if outcome[0] > 0 else "") + f"{outcome[1]:+.2f}"
 
 
-def _task(task: tuple[Path, str, int, float, tuple[int, float]]) -> Outcome:
-    path, solver, seed, time_limit, best = task
-    vehicles, distance, breaches, dropped = run_one(path, solver, time_limit, pyvrp_seed=seed, hts_seed=seed)
-    if breaches or dropped:
-        return INVALID
-    return vehicles - best[0], 100 * (distance - best[1]) / best[1]
+def _task(task: tuple[Path, str, int, float]) -> Raw:
+    path, solver, seed, time_limit = task
+    return run_one(path, solver, time_limit, pyvrp_seed=seed, hts_seed=seed)
 
 
 def main() -> None:
@@ -95,6 +160,8 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1,2", help="comma-separated seeds, the same for both solvers")
     ap.add_argument("--time-limit", type=float, default=10.0, help="seconds per run")
     ap.add_argument("--jobs", type=int, default=2, help="processes, each taking one run at a time")
+    ap.add_argument("--record", default="", help="a JSON-lines file: each run is appended as it ends, and runs "
+                                                 "already there are read instead of made again")
     args = ap.parse_args()
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
     if not sets or any(s not in SETS for s in sets):
@@ -115,26 +182,51 @@ def main() -> None:
                 paths.append(path)
     if not paths:
         ap.error("no instance of those sets has those names")
+    try:
+        recorded = load_records(Path(args.record)) if args.record else {}
+        if args.record:
+            open(args.record, "a", encoding="utf-8").close()  # can be written to, before any run is made
+    except (RecordError, OSError) as exc:
+        ap.error(str(exc))
     bks = best_known()
-    tasks = [(path, solver, seed, args.time_limit, bks[path.stem.lower()])
-             for path in paths for seed in seeds for solver in SOLVERS]
+    engine = engines()
+    keys = {(path.stem, solver, seed): (path.stem, solver, seed, args.time_limit, engine[solver])
+            for path in paths for seed in seeds for solver in SOLVERS}
+    todo = [(path, solver, seed, args.time_limit) for path in paths for seed in seeds for solver in SOLVERS
+            if keys[path.stem, solver, seed] not in recorded]
     print(f"# {', '.join(sets)}: {len(paths)} instances, seeds {', '.join(map(str, seeds))}, "
-          f"{args.time_limit:g} s per run, {args.jobs} processes\n")
+          f"{args.time_limit:g} s per run, {args.jobs} processes"
+          + (f"; {len(keys) - len(todo)} of {len(keys)} runs read from {args.record}" if args.record else "") + "\n")
     print("| instance | hts, seed " + " / ".join(map(str, seeds)) + " | hts median | PyVRP, seed "
           + " / ".join(map(str, seeds)) + " | PyVRP median | hts median behind by more than a point |")
     print("|---|---|---|---|---|---|")
-    results: dict[str, dict[str, dict[int, Outcome]]] = {}
+    raws = {k: recorded[key] for k, key in keys.items() if key in recorded}
+    printed = 0
+
+    def print_ready_rows() -> None:
+        """Print, in instance order, the rows whose runs are all in."""
+        nonlocal printed
+        while printed < len(paths) and all((paths[printed].stem, s, seed) in raws for s in SOLVERS for seed in seeds):
+            name = paths[printed].stem
+            row = {s: {seed: outcome_of(raws[name, s, seed], bks[name.lower()]) for seed in seeds} for s in SOLVERS}
+            h, p = median(list(row["hts"].values())), median(list(row["pyvrp"].values()))
+            print(f"| {name} | {' / '.join(_cell(row['hts'][s]) for s in seeds)} | {_cell(h)} | "
+                  f"{' / '.join(_cell(row['pyvrp'][s]) for s in seeds)} | {_cell(p)} | {verdict(h, p)} |",
+                  flush=True)
+            printed += 1
+
+    print_ready_rows()
     with ProcessPoolExecutor(max_workers=max(1, args.jobs), mp_context=get_context("spawn")) as pool:
-        per_instance = len(seeds) * len(SOLVERS)
-        for i, outcome in enumerate(pool.map(_task, tasks)):
-            path, solver, seed = tasks[i][:3]
-            results.setdefault(path.stem, {s: {} for s in SOLVERS})[solver][seed] = outcome
-            if (i + 1) % per_instance == 0:  # the instance's last run: print its row
-                row = results[path.stem]
-                h, p = median(list(row["hts"].values())), median(list(row["pyvrp"].values()))
-                print(f"| {path.stem} | {' / '.join(_cell(row['hts'][s]) for s in seeds)} | {_cell(h)} | "
-                      f"{' / '.join(_cell(row['pyvrp'][s]) for s in seeds)} | {_cell(p)} | {verdict(h, p)} |",
-                      flush=True)
+        futures = {pool.submit(_task, task): task for task in todo}
+        for future in as_completed(futures):
+            path, solver, seed, _ = futures[future]
+            raws[path.stem, solver, seed] = future.result()
+            if args.record:
+                with open(args.record, "a", encoding="utf-8") as f:
+                    f.write(record_line(keys[path.stem, solver, seed], raws[path.stem, solver, seed]) + "\n")
+            print_ready_rows()
+    results = {path.stem: {s: {seed: outcome_of(raws[path.stem, s, seed], bks[path.stem.lower()]) for seed in seeds}
+                           for s in SOLVERS} for path in paths}
     reading = read(results, seeds)
     print(f"\n- hts median behind PyVRP's median by more than a point on {len(reading.behind_on_medians)}"
           f"/{len(results)}" + (": " + ", ".join(reading.behind_on_medians) if reading.behind_on_medians else "")
