@@ -14,7 +14,7 @@ A reading too long for one sitting (all 68 at 60 s with five seeds is about 6 h 
 be made in parts: with --record FILE each run is appended to FILE as one JSON line as soon as it
 ends, and a run already in FILE (the same instance, solver, seed, time limit and engine) is read
 from there instead of being made again. The same command, run again, carries on where it stopped
-and prints the whole reading once every run is in. The engine is a hash of hts/routing's source
+and prints the whole reading once every run is in. The engine is a hash of the source of the hts solver modules
 and PyVRP's version, so runs of another engine are never mixed in.
 """
 
@@ -56,11 +56,12 @@ class RecordError(ValueError):
 
 def engines() -> dict[str, str]:
     """What each solver's figures depend on: PyVRP's version, and for hts also the source of every
-    hts module this script has loaded (the solver core and what it imports, not the web views)."""
+    hts module this script has loaded: the solver core and what it imports, not the web views, nor
+    hts/__init__.py (the web app's factory, which a solve never runs)."""
     pyvrp = "pyvrp " + importlib.metadata.version("pyvrp")
     digest = hashlib.sha256()
     sources = sorted(Path(m.__file__) for name, m in list(sys.modules.items())
-                     if (name == "hts" or name.startswith("hts.")) and getattr(m, "__file__", None))
+                     if name.startswith("hts.") and getattr(m, "__file__", None))
     for path in sources:
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return {"hts": f"hts {digest.hexdigest()[:12]} on {pyvrp}", "pyvrp": pyvrp}
