@@ -193,23 +193,27 @@ def main() -> None:
     engine = engines()
     keys = {(path.stem, solver, seed): (path.stem, solver, seed, args.time_limit, engine[solver])
             for path in paths for seed in seeds for solver in SOLVERS}
-    todo = [(path, solver, seed, args.time_limit) for path in paths for seed in seeds for solver in SOLVERS
-            if keys[path.stem, solver, seed] not in recorded]
+    to_make = [(path, solver, seed, args.time_limit) for path in paths for seed in seeds for solver in SOLVERS
+               if keys[path.stem, solver, seed] not in recorded]
     print(f"# {', '.join(sets)}: {len(paths)} instances, seeds {', '.join(map(str, seeds))}, "
           f"{args.time_limit:g} s per run, {args.jobs} processes"
-          + (f"; {len(keys) - len(todo)} of {len(keys)} runs read from {args.record}" if args.record else "") + "\n")
+          + (f"; {len(keys) - len(to_make)} of {len(keys)} runs read from {args.record}" if args.record else "") + "\n")
     print("| instance | hts, seed " + " / ".join(map(str, seeds)) + " | hts median | PyVRP, seed "
           + " / ".join(map(str, seeds)) + " | PyVRP median | hts median behind by more than a point |")
     print("|---|---|---|---|---|---|")
     raws = {k: recorded[key] for k, key in keys.items() if key in recorded}
     printed = 0
 
+    def outcomes(name: str) -> dict[str, dict[int, Outcome]]:
+        """An instance's outcomes by solver and seed, once all its runs are in."""
+        return {s: {seed: outcome_of(raws[name, s, seed], bks[name.lower()]) for seed in seeds} for s in SOLVERS}
+
     def print_ready_rows() -> None:
         """Print, in instance order, the rows whose runs are all in."""
         nonlocal printed
         while printed < len(paths) and all((paths[printed].stem, s, seed) in raws for s in SOLVERS for seed in seeds):
             name = paths[printed].stem
-            row = {s: {seed: outcome_of(raws[name, s, seed], bks[name.lower()]) for seed in seeds} for s in SOLVERS}
+            row = outcomes(name)
             h, p = median(list(row["hts"].values())), median(list(row["pyvrp"].values()))
             print(f"| {name} | {' / '.join(_cell(row['hts'][s]) for s in seeds)} | {_cell(h)} | "
                   f"{' / '.join(_cell(row['pyvrp'][s]) for s in seeds)} | {_cell(p)} | {verdict(h, p)} |",
@@ -218,7 +222,7 @@ def main() -> None:
 
     print_ready_rows()
     with ProcessPoolExecutor(max_workers=max(1, args.jobs), mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(_task, task): task for task in todo}
+        futures = {pool.submit(_task, task): task for task in to_make}
         for future in as_completed(futures):
             path, solver, seed, _ = futures[future]
             raws[path.stem, solver, seed] = future.result()
@@ -226,8 +230,7 @@ def main() -> None:
                 with open(args.record, "a", encoding="utf-8") as f:
                     f.write(record_line(keys[path.stem, solver, seed], raws[path.stem, solver, seed]) + "\n")
             print_ready_rows()
-    results = {path.stem: {s: {seed: outcome_of(raws[path.stem, s, seed], bks[path.stem.lower()]) for seed in seeds}
-                           for s in SOLVERS} for path in paths}
+    results = {path.stem: outcomes(path.stem) for path in paths}
     reading = read(results, seeds)
     print(f"\n- hts median behind PyVRP's median by more than a point on {len(reading.behind_on_medians)}"
           f"/{len(results)}" + (": " + ", ".join(reading.behind_on_medians) if reading.behind_on_medians else "")
