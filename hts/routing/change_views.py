@@ -18,8 +18,8 @@ from hts import db
 from hts.auth.access import can_see_pupils, roles_required
 from hts.auth.models import Role
 from hts.operations.calendar import load_calendar
-from hts.people.models import Pupil, School
-from hts.routing import changes, versions
+from hts.people.models import Pupil
+from hts.routing import changes, versions, workbench
 from hts.routing.change_forms import ChangeDetailsForm, RejectForm, StepForm
 from hts.routing.change_mail import notify_operators
 from hts.routing.models import (
@@ -151,7 +151,7 @@ def change(change_id: int) -> Any:
     snapshots = [item.proposed for item in record.items if item.proposed]
     return render_template(
         "changes/change.html", change=record, steps=steps, breaches=breaches, notice=notice,
-        names=pupil_names(snapshots), school_names=school_names(snapshots),
+        names=pupil_names(snapshots), school_names=workbench.school_names(db.session(), snapshots),
         notice_days=int(current_app.config["CHANGE_NOTICE_SCHOOL_DAYS"]),
         details=ChangeDetailsForm(obj=record, data={"lock_version": record.lock_version}),
         reject_form=RejectForm(), step_form=StepForm(data={"lock_version": record.lock_version}), errors={},
@@ -284,12 +284,6 @@ def pupil_names(snapshots: list[dict[str, Any]]) -> dict[int, str] | None:
     ids = {pid for snapshot in snapshots for pid in versions.snapshot_pupil_ids(snapshot)}
     return {pid: f"{first} {last} ({ref})" for pid, first, last, ref in db.session.execute(
         select(Pupil.id, Pupil.first_name, Pupil.last_name, Pupil.pupil_ref).where(Pupil.id.in_(ids)))}
-
-
-def school_names(snapshots: list[dict[str, Any]]) -> dict[int, str]:
-    """School id -> name for the snapshots' schools."""
-    ids = {snapshot.get("school_id") for snapshot in snapshots}
-    return dict(db.session.execute(select(School.id, School.name).where(School.id.in_(ids))).all())
 
 
 def route_versions(route_id: int) -> list[RouteVersion]:

@@ -19,7 +19,8 @@ from hts.auth.access import can_see_pupils, operator_scope, roles_required
 from hts.operators.models import Operator
 from hts.people.models import School
 from hts.people.views import route_pupil_counts, school_options
-from hts.routing.change_views import pupil_names, route_versions, school_names
+from hts.routing import workbench
+from hts.routing.change_views import pupil_names, route_versions
 from hts.routing.models import (
     Route,
     RouteChange,
@@ -149,4 +150,4 @@ def route_version(route_id: int, number: int) -> Any:
     snapshot = version.snapshot
     return render_template("changes/version.html", route=route, version=version, snapshot=snapshot,
                            withdrawn=is_withdrawal(snapshot), names=pupil_names([snapshot]),
-                           school_names=school_names([snapshot]))
+                           school_names=workbench.school_names(db.session(), [snapshot]))

@@ -105,6 +105,7 @@ def _edit_page(change: ChangeRequest, item: RouteChange, *, errors: list[str], s
     check = pupils = school = None
     targets: list[workbench.Target] = []
     markers = None
+    school_names: dict[int, str] = {}
     if proposed:
         day = workbench.check_day(change, local_today())
         context = load_context(db.session(), [proposed], today=day, config=current_app.config)
@@ -112,15 +113,16 @@ def _edit_page(change: ChangeRequest, item: RouteChange, *, errors: list[str], s
         pupils = {p.id: p for p in db.session.scalars(
             select(Pupil).where(Pupil.id.in_(versions.snapshot_pupil_ids(proposed))))}
         school = db.session.get(School, proposed.get("school_id"))
+        school_names = workbench.school_names(db.session(), [proposed])
         targets = workbench.targets(db.session(), change, item)
         if school is not None and can_see_pupils():
-            markers = json.dumps(workbench.map_data([("A", 0, proposed, check)], school, (),
-                                                    workbench.school_names(db.session(), [proposed])))
+            markers = json.dumps(workbench.map_data([("A", 0, proposed, check)], school, (), school_names))
     editable = _may_edit() and change.state == ChangeState.DRAFT and bool(proposed)
     names = _crew_names(proposed or {})
     return render_template(
         "workbench/edit.html", change=change, item=item, proposed=proposed, check=check, pupils=pupils or {},
-        school=school, targets=targets, markers=markers, tiles=current_app.config.get("MAP_TILE_URL", ""),
+        school=school, school_names=school_names, targets=targets, markers=markers,
+        tiles=current_app.config.get("MAP_TILE_URL", ""),
         errors=errors, editable=editable, show_pupils=can_see_pupils(), names=names,
         vehicle_types=list(vehicle_types_of(current_app.config).values()),
         new_code=workbench.suggested_code(db.session(), item.route_code) if editable else "",

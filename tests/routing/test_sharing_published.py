@@ -3,6 +3,7 @@ and it can be checked and edited like any other."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -10,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from hts.operations.runsheets import build_run_sheet
-from hts.routing import workbench
-from hts.routing.models import DraftPlan, Route
+from hts.routing import changes, versions, workbench
+from hts.routing.models import ChangeAction, DraftPlan, Route
 from hts.routing.planning import promote, run_plan
 from tests.routing.test_planning import DAY, SHARING, two_nearby_schools
 
@@ -66,6 +67,24 @@ def test_the_workbench_map_draws_the_route_by_way_of_the_other_school_and_names_
     assert [m["label"].split(" at ")[0] for m in plan["routes"][0]["schools"]] == \
         [f"Route {route.route_code} also stops"]
     assert own.name in plan["routes"][0]["schools"][0]["label"]
+
+
+def test_the_stop_tables_name_the_school_at_each_school_stop(client, login, db_session, shared_route):
+    route, own, other = shared_route
+    planner = login("planner")
+    baseline = versions.ensure_baseline(db_session, route, before=DAY + dt.timedelta(days=14))
+    change = changes.start(db_session, planner, title="Shared route", reason="", requested_by="school",
+                           effective_date=DAY + dt.timedelta(days=14), today=DAY)
+    item = changes.stage(db_session, change, planner, route=route, proposed=baseline.snapshot,
+                         action=ChangeAction.MODIFY)
+    db_session.flush()
+    wanted = [f"Arrive at {other.name}", f"Arrive at {own.name}"]  # the other school first, as driven
+    for url in (f"/routes/{route.id}/versions/{baseline.version}", f"/changes/{change.id}",
+                f"/workbench/changes/{change.id}/items/{item.id}"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        said = re.findall(r"Arrive at ([^<\n]+?)\s*<", page.get_data(as_text=True))
+        assert [f"Arrive at {name.strip()}" for name in said] == wanted, url
 
 
 def test_the_school_page_and_the_route_list_show_the_route_under_both_schools(client, login, shared_route):
