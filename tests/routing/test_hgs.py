@@ -269,6 +269,37 @@ def test_a_distance_start_that_stops_improving_hands_its_time_to_the_next(
         assert len(starts) == 1 and starts[0] > 1_000
 
 
+@pytest.mark.parametrize("large", [False, True])
+def test_the_first_distance_start_searches_the_whole_fleet_only_on_a_large_instance(
+        monkeypatch: pytest.MonkeyPatch, large: bool) -> None:
+    if large:
+        monkeypatch.setattr(hgs, "LARGE_FROM", 8)  # these eight customers count as large
+    data = hgs._vrptw_data(small_vrptw())
+    given = hgs.PyvrpSolution(data, [[0, 7, 3], [1, 6, 4], [2, 5]])
+    fleet = data.vehicle_type(0).num_available
+    assert fleet > given.num_routes()
+    searched: list[tuple[int, int | None]] = []  # (vehicles available, routes of the start plan)
+    real_solve = hgs.solve
+
+    def recorded(search, *args, **kwargs):  # type: ignore[no-untyped-def]
+        initial = kwargs.get("initial_solution")
+        searched.append((search.vehicle_type(0).num_available, initial.num_routes() if initial else None))
+        return real_solve(search, *args, **kwargs)
+
+    monkeypatch.setattr(hgs, "solve", recorded)
+    # Room for several starts in the second: short ones, that end after 100 idle iterations.
+    monkeypatch.setattr(hgs, "POLISH_SECONDS_PER_CLIENT", 0.01)
+    monkeypatch.setattr(hgs, "STALL_ITERATIONS", 100)
+    events: list[str] = []
+    shorter = hgs._shorter(data, given, time.monotonic() + LIMIT, events)
+    assert shorter.is_feasible() and shorter.num_routes() <= 3 and shorter.distance() < given.distance()
+    assert len(searched) > 1
+    # The first start goes from the given plan: on the whole fleet when large, else on the three kept.
+    assert searched[0] == ((fleet, 3) if large else (3, 3))
+    # Every later start is afresh on the vehicles kept.
+    assert set(searched[1:]) == {(3, None)}
+
+
 def test_a_removal_attempt_that_cannot_succeed_gives_up_after_its_iterations(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # Two vehicles are the fewest, so the attempt at one cannot succeed.
