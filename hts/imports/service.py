@@ -38,6 +38,7 @@ from hts.imports.rules import (
     duplicate_keys,
 )
 from hts.imports.writers import WRITERS, chunks, write_routes
+from hts.operations.runs import refresh_generated_days
 from hts.operators.models import Operator, Staff, Vehicle
 from hts.people.geocoding import Geocoder, geocoder_for
 from hts.people.models import Pupil, School
@@ -110,6 +111,8 @@ def run_import(session: Session, kind: str, path_or_stream: str | Path | IO[byte
         else:
             _WRITERS[kind](session, records, report)
         session.flush()
+        if kind == "calendar":
+            report.warnings.extend(_runs_refreshed(session, today or dt.date.today(), dry_run))
     except BaseException:
         savepoint.rollback()
         raise
@@ -118,6 +121,22 @@ def run_import(session: Session, kind: str, path_or_stream: str | Path | IO[byte
     else:
         savepoint.commit()
     return report
+
+
+def _runs_refreshed(session: Session, today: dt.date, dry_run: bool) -> list[str]:
+    """Runs already made for today or later follow the calendar just written: a line per day moved."""
+    lines = []
+    for moved in refresh_generated_days(session, today):
+        parts = [f"{_runs(moved.stood_down)} now not required" if moved.stood_down else "",
+                 f"{_runs(moved.back_on)} back on" if moved.back_on else ""]
+        lines.append(f"The runs already made for {moved.day:%A} {moved.day.day} {moved.day:%B %Y} "
+                     f"{'would follow' if dry_run else 'follow'} the new calendar: "
+                     f"{' and '.join(p for p in parts if p)}.")
+    return lines
+
+
+def _runs(count: int) -> str:
+    return f"{count} run{'s' if count != 1 else ''}"
 
 
 MAX_CREW_WARNINGS = 20

@@ -141,6 +141,43 @@ def generate_runs(session: Session, day: dt.date) -> GenerationReport:
     return report
 
 
+@dataclass(frozen=True)
+class DayRefresh:
+    """How a day's runs moved when generated again: runs that were to go and now are not
+    required, and runs that were not required and now are to go."""
+
+    day: dt.date
+    stood_down: int
+    back_on: int
+
+
+def refresh_generated_days(session: Session, from_day: dt.date,
+                           only: Collection[dt.date] | None = None) -> list[DayRefresh]:
+    """Generate again every day from `from_day` (of `only`, when given) that already has runs, so
+    runs made before the calendar changed follow it (an inset day or closure stands them down; a
+    day back in term brings them back). Runs under way are left alone, as `generate_runs` does.
+    Returns the days whose runs moved."""
+    moved = []
+    query = select(Run.run_on).where(Run.run_on >= from_day).distinct().order_by(Run.run_on)
+    if only is not None:
+        query = query.where(Run.run_on.in_(sorted(only)))
+    days = list(session.scalars(query))
+    for day in days:
+        before = dict(session.execute(select(Run.id, Run.status).where(Run.run_on == day)).all())
+        generate_runs(session, day)
+        after = session.execute(select(Run.id, Run.status).where(Run.run_on == day)).all()
+        stood_down = back_on = 0
+        for run_id, status in after:
+            was = before.get(run_id)
+            if status == RunStatus.NOT_REQUIRED and was == RunStatus.SCHEDULED:
+                stood_down += 1
+            elif status == RunStatus.SCHEDULED and was == RunStatus.NOT_REQUIRED:
+                back_on += 1
+        if stood_down or back_on:
+            moved.append(DayRefresh(day, stood_down, back_on))
+    return moved
+
+
 def is_unstarted(run: Run) -> bool:
     """Whether nothing has happened on the run yet, so its route may still reshape it."""
     return run.status in (RunStatus.SCHEDULED, RunStatus.NOT_REQUIRED)

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from hts.imports.exports import write_export
 from hts.operations.calendar import load_calendar
-from hts.operations.models import ClosureKind, SchoolClosure, SchoolTerm
+from hts.operations.models import ClosureKind, Run, SchoolClosure, SchoolTerm
+from hts.operations.runs import generate_runs, record_event
 from hts.operators.models import Document
 from hts.routing.models import PupilIncompatibility
 from tests import factories
@@ -64,6 +65,46 @@ def test_the_calendar_exports_ranges_back_and_reimports_unchanged(load, db_sessi
     changed = load("calendar", text.replace("snow", "burst pipe").replace("2026-10-23", "2026-10-22"))
     assert (changed.created, changed.updated) == (0, 2)
     assert db_session.scalar(select(SchoolTerm.ends_on)) == dt.date(2026, 10, 22)
+
+
+def test_runs_already_made_follow_a_calendar_imported_after_them(load, db_session):
+    today = dt.date(2026, 11, 25)  # a Wednesday
+    days = (today - dt.timedelta(days=1), today, today + dt.timedelta(days=1))
+    schools = [factories.make_school(db_session, urn=urn) for urn in ("500001", "500002")]
+    routes = [factories.make_route(db_session, school=s, pupils=[factories.make_pupil(db_session, school=s)])
+              for s in schools]
+    for day in days:
+        generate_runs(db_session, day)
+    runs = {(run.route_id, run.run_on): run for run in db_session.scalars(select(Run))}
+    record_event(db_session, runs[routes[0].id, today], kind="departed", source="op",
+                 occurred_at=dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC))
+
+    def statuses() -> list[list[str]]:
+        """Each route's runs yesterday, today and tomorrow."""
+        db_session.expire_all()
+        return [[runs[route.id, day].status.value for day in days] for route in routes]
+
+    # The term ends today: tomorrow's runs stand down; yesterday's and the one under way are kept.
+    ends_today = csv_text(CALENDAR_HEADER, ",term,2026-09-03,2026-11-25,Autumn")
+    check = load("calendar", ends_today, today=today, dry_run=True)
+    assert check.warnings == ["The runs already made for Thursday 26 November 2026 would follow the new "
+                              "calendar: 2 runs now not required."]
+    assert statuses() == [["scheduled", "under_way", "scheduled"], ["scheduled", "scheduled", "scheduled"]]
+    report = load("calendar", ends_today, today=today)
+    assert report.ok and report.warnings == [w.replace("would follow", "follow") for w in check.warnings]
+    assert statuses() == [["scheduled", "under_way", "not_required"], ["scheduled", "scheduled", "not_required"]]
+    assert runs[routes[0].id, days[2]].reason == "school holiday"
+    # The term runs on after all, but the first school has an inset day tomorrow.
+    report = load("calendar", csv_text(CALENDAR_HEADER, ",term,2026-09-03,2026-12-18,Autumn",
+                                       "500001,inset,2026-11-26,,staff training"), today=today)
+    assert report.warnings == ["The runs already made for Thursday 26 November 2026 follow the new calendar: "
+                               "1 run back on."]
+    assert statuses() == [["scheduled", "under_way", "not_required"], ["scheduled", "scheduled", "scheduled"]]
+    assert runs[routes[0].id, days[2]].reason == "inset: staff training"
+    # Loading the same calendar again moves nothing, and says nothing.
+    again = load("calendar", csv_text(CALENDAR_HEADER, ",term,2026-09-03,2026-12-18,Autumn"), today=today)
+    assert again.ok and again.warnings == []
+    assert statuses() == [["scheduled", "under_way", "not_required"], ["scheduled", "scheduled", "scheduled"]]
 
 
 def test_calendar_rows_are_checked_and_a_bad_file_writes_nothing(load, db_session):
