@@ -17,6 +17,7 @@ Documents              yes    -        yes         -        -           own
 Import                 yes    yes      yes         -        yes         -
 Control room (runs)    yes    view     -           view     yes         -
 Casework               yes    -        -           view     yes         -
+School closures        yes    yes      -           view     yes         -
 SITREP                 yes    yes      yes         yes      yes         -
 Compliance             yes    assign   yes         view     -           own
 Users, audit log       yes    -        -           -        -           -

@@ -55,3 +55,9 @@ def bit(day: dt.date | int) -> int:
 def includes(mask: int, day: dt.date | int) -> bool:
     """Whether the mask includes the date's weekday."""
     return bool(mask & bit(day))
+
+
+def weekdays_between(starts_on: dt.date, ends_on: dt.date) -> list[dt.date]:
+    """Monday-to-Friday dates from `starts_on` to `ends_on`, both included."""
+    days = (starts_on + dt.timedelta(days=n) for n in range((ends_on - starts_on).days + 1))
+    return [day for day in days if day.weekday() < 5]

@@ -170,12 +170,6 @@ def parse_bus_pass(cells: Cells, lookups: Lookups, geocoder: Geocoder | None) ->
                                               assessed_on=assessed))
 
 
-def weekdays_between(starts_on: dt.date, ends_on: dt.date) -> list[dt.date]:
-    """Monday-to-Friday dates from `starts_on` to `ends_on`, both included."""
-    days = (starts_on + dt.timedelta(days=n) for n in range((ends_on - starts_on).days + 1))
-    return [day for day in days if day.weekday() < 5]
-
-
 def parse_calendar(cells: Cells, lookups: Lookups, geocoder: Geocoder | None) -> Record | None:
     """A term, or a range of inset or closure days, for one school or (blank urn) every school."""
     urn = cells.text("school_urn", max_length=16)
@@ -194,7 +188,7 @@ def parse_calendar(cells: Cells, lookups: Lookups, geocoder: Geocoder | None) ->
             cells.problem("ends_on", f"{ends.isoformat()} is before starts_on {starts.isoformat()}")
         elif (ends - starts).days >= LONGEST_RANGE_DAYS:
             cells.problem("ends_on", f"{starts.isoformat()} to {ends.isoformat()} is longer than a year")
-        elif kind != "term" and not weekdays_between(starts, ends):
+        elif kind != "term" and not weekdays.weekdays_between(starts, ends):
             cells.problem("starts_on", f"{starts.isoformat()} to {ends.isoformat()} has no weekdays: "
                           f"schools are shut at weekends anyway")
     if cells.problems:

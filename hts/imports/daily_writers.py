@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from hts.db import utcnow
-from hts.imports.daily_rules import weekdays_between
 from hts.imports.report import ImportReport
 from hts.imports.rules import Record
 from hts.imports.writers import assign, chunks, count, load_by
@@ -34,6 +33,7 @@ from hts.operations.models import (
 from hts.operations.runs import absences, is_unstarted, new_run, plan_run, record_outcome
 from hts.routing.models import PupilIncompatibility, Route, RouteStop
 from hts.sitrep.snapshots import mark_stale
+from hts.weekdays import weekdays_between
 
 #: The source of the run events a daily return records.
 RETURN_SOURCE = "daily return import"

@@ -13,7 +13,7 @@ from wtforms import DateField, IntegerField, RadioField, SelectField, StringFiel
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from hts.operations.casework import COMPLAINT_CATEGORIES, SAFEGUARDING_CATEGORIES
-from hts.operations.models import RunStatus
+from hts.operations.models import ClosureKind, RunStatus
 
 
 def _strip(value: Any) -> Any:
@@ -121,6 +121,27 @@ class GenerateForm(FlaskForm):
     """Generate a day's runs."""
 
     day = _date("Day", "day")
+
+
+#: The school menu's choice for a closure of every school (snow across the county).
+EVERY_SCHOOL = "all"
+
+
+class ClosureForm(FlaskForm):
+    """A school closed for a day or a few: an inset day or an unplanned closure."""
+
+    #: A school's id, or EVERY_SCHOOL; the view checks the school exists.
+    school = SelectField("School", choices=[], validate_choice=False,
+                         validators=[InputRequired("Choose the school that is closed, or every school")])
+    first_day = _date("First day closed", "first day the school is closed")
+    last_day = _date("Last day closed (if more than one)", "last day the school is closed", required=False)
+    kind = RadioField("Kind of closure", choices=[
+        (ClosureKind.CLOSURE.value, "Unplanned closure (for example snow or a heating failure)"),
+        (ClosureKind.INSET.value, "Inset day (staff training)")],
+                      validators=[InputRequired("Choose an unplanned closure or an inset day")])
+    reason = StringField("Reason", filters=[_strip], validators=[
+        DataRequired("Enter why the school is closed, for example heating failure"),
+        Length(max=200, message="The reason must be 200 characters or fewer")])
 
 
 class CallDayForm(FlaskForm):

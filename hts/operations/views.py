@@ -1,4 +1,5 @@
-"""The control room: the day's runs and a run's record (casework pages: hts.operations.casework_views).
+"""The control room: the day's runs and a run's record (casework pages: hts.operations.casework_views;
+school closures: hts.operations.closure_views).
 
 Who may do what:
 - the board and a run's page: operations and admin record; planners and managers look (managers
@@ -266,5 +267,6 @@ def run_absence(run_id: int) -> Any:
     return _run_page(run, absence=form, errors=errors, status=400)
 
 
-# The casework pages live in their own module on the same blueprint; importing it registers them.
-from hts.operations import casework_views  # noqa: E402,F401
+# The casework and closure pages live in their own modules on the same blueprint; importing them
+# registers them.
+from hts.operations import casework_views, closure_views  # noqa: E402,F401

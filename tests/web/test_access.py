@@ -77,6 +77,7 @@ EXPECTED: dict[str, Any] = {
     "operations.complaints": CASEWORK,
     "operations.safeguarding_cases": CASEWORK,
     "operations.bus_passes": CASEWORK,
+    "operations.closures_page": CONTROL_ROOM_BOARD,
     "operations.new_complaint": CONTROL_ROOM_EDIT,
     "operations.complaint": CONTROL_ROOM_EDIT,
     "operations.new_safeguarding_case": CONTROL_ROOM_EDIT,

@@ -1,0 +1,116 @@
+"""School closures recorded by the control room: an inset day or an unplanned closure (snow, a
+heating failure) for one school or for all, from today on.
+
+The school calendar import loads the year's terms and planned inset days; this is for the day
+itself. Recording or removing a closure generates the runs already made for its days again, so
+they stand down (or come back on) at once; runs already under way are left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from hts.operations.models import ClosureKind, SchoolClosure
+from hts.operations.runs import DayRefresh, refresh_generated_days
+from hts.weekdays import weekdays_between
+
+#: The most weekdays one closure may cover; a longer break is a holiday, for the calendar import.
+MAX_CLOSURE_WEEKDAYS = 20
+
+Errors = dict[str, str]
+
+
+class ClosureRefused(ValueError):
+    """A closure that cannot be recorded or removed, with the reason for each field."""
+
+    def __init__(self, errors: Errors) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ClosureInput:
+    """A closure as entered: for one school (or None, every school), a first and a last day."""
+
+    school_id: int | None
+    first_day: dt.date
+    last_day: dt.date | None
+    kind: ClosureKind
+    reason: str
+
+
+def long_date(day: dt.date) -> str:
+    """A date as people write it: Thursday 26 November 2026."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def closure_days(data: ClosureInput, today: dt.date, taken: dict[dt.date, str]) -> tuple[list[dt.date], Errors]:
+    """The weekdays the closure covers, and the reasons it cannot be recorded (none when it can).
+
+    `taken` holds the days already closed for the same school (or for all), with why.
+    """
+    errors: Errors = {}
+    last = data.last_day or data.first_day
+    if data.first_day < today:
+        errors["first_day"] = ("The first day must be today or later: a past day's runs are recorded "
+                               "on the runs board")
+    if last < data.first_day:
+        errors["last_day"] = "The last day must be the same as the first day or after it"
+    if errors:
+        return [], errors
+    days = weekdays_between(data.first_day, last)
+    if not days:
+        errors["first_day"] = "Those days are a weekend: schools are shut at weekends anyway"
+    elif len(days) > MAX_CLOSURE_WEEKDAYS:
+        errors["last_day"] = (f"A closure covers at most {MAX_CLOSURE_WEEKDAYS} weekdays; a longer break "
+                              f"is a school holiday: load it with the school calendar import")
+    clashes = [day for day in days if day in taken]
+    if clashes and not errors:
+        first = clashes[0]
+        more = f", and {len(clashes) - 1} more of these days" if len(clashes) > 1 else ""
+        errors["first_day"] = f"Already closed on {long_date(first)} ({taken[first]}){more}"
+    return days, errors
+
+
+def record_closure(session: Session, data: ClosureInput, today: dt.date) -> tuple[list[SchoolClosure],
+                                                                                   list[DayRefresh]]:
+    """Store one row per weekday and bring the runs already made for those days in line.
+
+    Raises ClosureRefused (nothing written) when `closure_days` finds a reason.
+    """
+    reason = data.reason.strip()
+    if not reason:
+        raise ClosureRefused({"reason": "Enter why the school is closed, for example heating failure"})
+    # Every school's closure counts against one school's, not the other way about.
+    same_school = SchoolClosure.school_id.is_(None) if data.school_id is None \
+        else or_(SchoolClosure.school_id == data.school_id, SchoolClosure.school_id.is_(None))
+    taken = {row.closed_on: f"{row.kind.value}: {row.reason}" for row in session.scalars(
+        select(SchoolClosure).where(same_school, SchoolClosure.closed_on >= data.first_day))}
+    days, errors = closure_days(data, today, taken)
+    if errors:
+        raise ClosureRefused(errors)
+    rows = [SchoolClosure(school_id=data.school_id, closed_on=day, kind=data.kind, reason=reason) for day in days]
+    session.add_all(rows)
+    session.flush()
+    return rows, refresh_generated_days(session, today, only=days)
+
+
+def remove_closure(session: Session, closure: SchoolClosure, today: dt.date) -> list[DayRefresh]:
+    """Remove one day's closure (recorded in error, or the school reopened) and put its runs back on."""
+    if closure.closed_on < today:
+        raise ClosureRefused({"closure": "A past day's closure stays: that day's runs are already recorded"})
+    day = closure.closed_on
+    session.delete(closure)
+    session.flush()
+    return refresh_generated_days(session, today, only=[day])
+
+
+def upcoming(session: Session, today: dt.date) -> list[SchoolClosure]:
+    """Closures from today on, soonest first, every school's before one school's on the same day."""
+    return list(session.scalars(
+        select(SchoolClosure).where(SchoolClosure.closed_on >= today)
+        .order_by(SchoolClosure.closed_on, SchoolClosure.school_id.is_not(None), SchoolClosure.id)))
