@@ -38,6 +38,7 @@ from hts.imports.rules import (
     duplicate_keys,
 )
 from hts.imports.writers import WRITERS, chunks, write_routes
+from hts.operations.run_notices import notify_operators
 from hts.operations.runs import refresh_generated_days
 from hts.operators.models import Operator, Staff, Vehicle
 from hts.people.geocoding import Geocoder, geocoder_for
@@ -124,14 +125,19 @@ def run_import(session: Session, kind: str, path_or_stream: str | Path | IO[byte
 
 
 def _runs_refreshed(session: Session, today: dt.date, dry_run: bool) -> list[str]:
-    """Runs already made for today or later follow the calendar just written: a line per day moved."""
+    """Runs already made for today or later follow the calendar just written: a line per day moved,
+    and their operators are sent a notice (not on a dry run)."""
     lines = []
-    for moved in refresh_generated_days(session, today):
+    refreshed = refresh_generated_days(session, today)
+    for moved in refreshed:
         parts = [f"{_runs(moved.stood_down)} now not required" if moved.stood_down else "",
                  f"{_runs(moved.back_on)} back on" if moved.back_on else ""]
         lines.append(f"The runs already made for {moved.day:%A} {moved.day.day} {moved.day:%B %Y} "
                      f"{'would follow' if dry_run else 'follow'} the new calendar: "
                      f"{' and '.join(p for p in parts if p)}.")
+    told = 0 if dry_run else notify_operators(session, refreshed)
+    if told:
+        lines.append(f"{told} operator{'s were' if told != 1 else ' was'} sent a notice of the runs that moved.")
     return lines
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from hts import db
 from hts.auth.access import roles_required
 from hts.auth.models import Role
-from hts.operations import closures
+from hts.operations import closures, run_notices
 from hts.operations.closures import ClosureInput, ClosureRefused
 from hts.operations.forms import EVERY_SCHOOL, ClosureForm
 from hts.operations.models import ClosureKind, SchoolClosure
@@ -27,14 +27,19 @@ from hts.web import local_today
 CLOSURE_EDIT_ROLES = EDIT_ROLES | {Role.PLANNER}
 
 
-def runs_moved(moved: list[DayRefresh]) -> str:
-    """What happened to the runs already made, as a sentence ('' when none moved)."""
+def tell_operators(moved: list[DayRefresh]) -> str:
+    """Queue a notice to each operator whose runs moved, and say what happened to the runs
+    already made, as sentences for the page ('' when none moved)."""
     parts = []
     for day in moved:
         said = [f"{n} run{'s' if n != 1 else ''} {what}" for n, what in
                 ((day.stood_down, "stood down"), (day.back_on, "back on")) if n]
         parts.append(f"{' and '.join(said)} for {closures.long_date(day.day)}")
-    return f" Runs already made: {'; '.join(parts)}." if parts else ""
+    if not parts:
+        return ""
+    told = run_notices.notify_operators(db.session(), moved)
+    return f" Runs already made: {'; '.join(parts)}." + (
+        f" {told} operator{'s were' if told != 1 else ' was'} sent a notice." if told else "")
 
 
 def _page(form: ClosureForm, errors: dict[str, str], status: int = 200) -> Any:
@@ -80,10 +85,11 @@ def record_closure() -> Any:
     except ClosureRefused as refused:
         db.session.rollback()
         return _page(form, errors_of(form, refused.errors), 400)
+    told = tell_operators(moved)
     db.session.commit()
     span = closures.long_date(rows[0].closed_on) if len(rows) == 1 else \
         f"{closures.long_date(rows[0].closed_on)} to {closures.long_date(rows[-1].closed_on)} ({len(rows)} weekdays)"
-    flash(f"{name} closed on {span} ({data.kind.value}: {rows[0].reason}).{runs_moved(moved)}", "success")
+    flash(f"{name} closed on {span} ({data.kind.value}: {rows[0].reason}).{told}", "success")
     return redirect(url_for("operations.closures_page"))
 
 
@@ -100,6 +106,7 @@ def remove_closure(closure_id: int) -> Any:
         db.session.rollback()
         flash(refused.errors["closure"], "error")
         return redirect(url_for("operations.closures_page"))
+    told = tell_operators(moved)
     db.session.commit()
-    flash(f"{name} is open again on {closures.long_date(day)}.{runs_moved(moved)}", "success")
+    flash(f"{name} is open again on {closures.long_date(day)}.{told}", "success")
     return redirect(url_for("operations.closures_page"))

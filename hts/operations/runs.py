@@ -143,12 +143,22 @@ def generate_runs(session: Session, day: dt.date) -> GenerationReport:
 
 @dataclass(frozen=True)
 class DayRefresh:
-    """How a day's runs moved when generated again: runs that were to go and now are not
-    required, and runs that were not required and now are to go."""
+    """How a day's runs moved when generated again: the ids of runs that were to go and now are
+    not required, and of runs that were not required and now are to go."""
 
     day: dt.date
-    stood_down: int
-    back_on: int
+    stood_down_ids: tuple[int, ...]
+    back_on_ids: tuple[int, ...]
+
+    @property
+    def stood_down(self) -> int:
+        """How many runs stood down."""
+        return len(self.stood_down_ids)
+
+    @property
+    def back_on(self) -> int:
+        """How many runs came back on."""
+        return len(self.back_on_ids)
 
 
 def refresh_generated_days(session: Session, from_day: dt.date,
@@ -166,15 +176,16 @@ def refresh_generated_days(session: Session, from_day: dt.date,
         before = dict(session.execute(select(Run.id, Run.status).where(Run.run_on == day)).all())
         generate_runs(session, day)
         after = session.execute(select(Run.id, Run.status).where(Run.run_on == day)).all()
-        stood_down = back_on = 0
-        for run_id, status in after:
+        stood_down: list[int] = []
+        back_on: list[int] = []
+        for run_id, status in sorted(after):
             was = before.get(run_id)
             if status == RunStatus.NOT_REQUIRED and was == RunStatus.SCHEDULED:
-                stood_down += 1
+                stood_down.append(run_id)
             elif status == RunStatus.SCHEDULED and was == RunStatus.NOT_REQUIRED:
-                back_on += 1
+                back_on.append(run_id)
         if stood_down or back_on:
-            moved.append(DayRefresh(day, stood_down, back_on))
+            moved.append(DayRefresh(day, tuple(stood_down), tuple(back_on)))
     return moved
 
 

@@ -71,8 +71,8 @@ def test_runs_already_made_follow_a_calendar_imported_after_them(load, db_sessio
     today = dt.date(2026, 11, 25)  # a Wednesday
     days = (today - dt.timedelta(days=1), today, today + dt.timedelta(days=1))
     schools = [factories.make_school(db_session, urn=urn) for urn in ("500001", "500002")]
-    routes = [factories.make_route(db_session, school=s, pupils=[factories.make_pupil(db_session, school=s)])
-              for s in schools]
+    routes = [factories.make_route(db_session, school=s, pupils=[factories.make_pupil(db_session, school=s)],
+                                   operator=factories.make_operator(db_session)) for s in schools]
     for day in days:
         generate_runs(db_session, day)
     runs = {(run.route_id, run.run_on): run for run in db_session.scalars(select(Run))}
@@ -91,14 +91,15 @@ def test_runs_already_made_follow_a_calendar_imported_after_them(load, db_sessio
                               "calendar: 2 runs now not required."]
     assert statuses() == [["scheduled", "under_way", "scheduled"], ["scheduled", "scheduled", "scheduled"]]
     report = load("calendar", ends_today, today=today)
-    assert report.ok and report.warnings == [w.replace("would follow", "follow") for w in check.warnings]
+    assert report.ok and report.warnings == [w.replace("would follow", "follow") for w in check.warnings] + \
+        ["2 operators were sent a notice of the runs that moved."]  # not on the dry run
     assert statuses() == [["scheduled", "under_way", "not_required"], ["scheduled", "scheduled", "not_required"]]
     assert runs[routes[0].id, days[2]].reason == "school holiday"
     # The term runs on after all, but the first school has an inset day tomorrow.
     report = load("calendar", csv_text(CALENDAR_HEADER, ",term,2026-09-03,2026-12-18,Autumn",
                                        "500001,inset,2026-11-26,,staff training"), today=today)
     assert report.warnings == ["The runs already made for Thursday 26 November 2026 follow the new calendar: "
-                               "1 run back on."]
+                               "1 run back on.", "1 operator was sent a notice of the runs that moved."]
     assert statuses() == [["scheduled", "under_way", "not_required"], ["scheduled", "scheduled", "scheduled"]]
     assert runs[routes[0].id, days[2]].reason == "inset: staff training"
     # Loading the same calendar again moves nothing, and says nothing.

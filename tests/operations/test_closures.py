@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from hts.mail.models import OutboxMessage
 from hts.operations.calendar import bank_holidays
 from hts.operations.closures import (
     MAX_CLOSURE_WEEKDAYS,
@@ -17,6 +18,7 @@ from hts.operations.closures import (
     remove_closure,
 )
 from hts.operations.models import ClosureKind, Run, RunStatus, SchoolClosure
+from hts.operations.run_notices import notify_operators
 from hts.operations.runs import generate_runs, record_event
 from hts.web import local_today
 from tests import factories
@@ -65,8 +67,11 @@ def two_schools(db_session):
     """Two schools with a route each, their runs made for Wednesday to Friday; Wednesday's first run
     is under way."""
     schools = [factories.make_school(db_session, name=name) for name in ("Oak Academy", "Elm School")]
-    routes = [factories.make_route(db_session, school=s, pupils=[factories.make_pupil(db_session, school=s)])
-              for s in schools]
+    operators = [factories.make_operator(db_session, name=name, contact_email=email) for name, email in
+                 (("Oak Cars", "desk@oakcars.example"), ("Elm Travel", "ops@elmtravel.example"))]
+    routes = [factories.make_route(db_session, school=s, pupils=[factories.make_pupil(db_session, school=s)],
+                                   operator=o, route_code=code)
+              for s, o, code in zip(schools, operators, ("OAK-1", "ELM-1"), strict=True)]
     for day in (WEDNESDAY, THURSDAY, FRIDAY):
         generate_runs(db_session, day)
     runs = {(run.route_id, run.run_on): run for run in db_session.scalars(select(Run))}
@@ -110,6 +115,26 @@ def test_closing_every_school_stands_down_every_run_and_a_school_cannot_be_close
     assert refused.value.errors == {"reason": "Enter why the school is closed, for example heating failure"}
 
 
+def test_the_operator_of_each_run_that_moved_is_sent_one_notice(db_session, two_schools):
+    (oak, _), routes, runs = two_schools
+    _, moved = record_closure(db_session, closing(WEDNESDAY, FRIDAY, school_id=oak.id, reason="boiler"), WEDNESDAY)
+    assert notify_operators(db_session, moved) == 1  # Elm's runs did not move
+    (notice,) = db_session.scalars(select(OutboxMessage)).all()
+    assert (notice.to_address, notice.subject) == ("desk@oakcars.example", "Runs stood down: OAK-1")
+    assert notice.body.splitlines()[:6] == [
+        "Dear Oak Cars,", "",
+        "These runs of yours are not required: please do not send a vehicle or crew.", "",
+        "- Route OAK-1, morning run, Thursday 26 November 2026: closure: boiler",
+        "- Route OAK-1, morning run, Friday 27 November 2026: closure: boiler"]
+    # Lifting one day is a notice of its own, later.
+    closure = db_session.scalar(select(SchoolClosure).where(SchoolClosure.closed_on == FRIDAY))
+    assert notify_operators(db_session, remove_closure(db_session, closure, WEDNESDAY)) == 1
+    later = db_session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[-1]
+    assert later.subject == "Runs back on: OAK-1"
+    assert "- Route OAK-1, morning run, Friday 27 November 2026" in later.body.splitlines()
+    assert notify_operators(db_session, []) == 0
+
+
 def test_a_past_days_closure_stays(db_session, two_schools):
     (oak, _), _, _ = two_schools
     rows, _ = record_closure(db_session, closing(THURSDAY, school_id=oak.id), WEDNESDAY)
@@ -132,7 +157,7 @@ def next_school_day(after: dt.date) -> dt.date:
 def tomorrow_runs(db_session):
     school = factories.make_school(db_session, name="Birch Primary")
     route = factories.make_route(db_session, school=school, pupils=[factories.make_pupil(db_session, school=school)],
-                                 route_code="CLOSE-1")
+                                 route_code="CLOSE-1", operator=factories.make_operator(db_session))
     day = next_school_day(local_today())
     generate_runs(db_session, day)
     return school, db_session.scalar(select(Run).where(Run.route_id == route.id, Run.run_on == day)), day
@@ -150,7 +175,8 @@ def test_the_control_room_closes_a_school_and_its_runs_stand_down(client, login,
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     long_day = f"{day:%A} {day.day} {day:%B %Y}"
     assert f"Birch Primary closed on {long_day} (closure: burst pipe). Runs already made: 1 run stood down for " \
-           f"{long_day}." in page
+           f"{long_day}. 1 operator was sent a notice." in page
+    assert db_session.scalar(select(OutboxMessage.subject)) == "Runs stood down: CLOSE-1"
     assert "burst pipe" in page and f"Remove<span class=\"govuk-visually-hidden\"> the closure of Birch Primary on {long_day}" in page
     db_session.expire_all()
     assert (run.status, run.reason) == (RunStatus.NOT_REQUIRED, "closure: burst pipe")
