@@ -42,6 +42,13 @@ def test_the_control_room_closes_a_school_and_opens_it_again(page: Page, sign_in
     visit(page, "/operations")
     follow(page, page.get_by_role("link", name="School closures"))
     expect(page.get_by_role("heading", level=1)).to_have_text("School closures")
+    # Sent without a school or a reason: the error summary links to each field, nothing is saved.
+    submit(page, page.get_by_role("button", name="Close the school").click)
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Choose the school that is closed, or every school")
+    follow_up = summary.get_by_role("link", name="Enter why the school is closed, for example heating failure")
+    follow_up.click()
+    expect(page.get_by_label("Reason")).to_be_focused()
     page.get_by_label("School", exact=True).select_option(label=name)
     page.get_by_label("First day closed").fill(day.isoformat())
     page.get_by_label("Unplanned closure").check()
