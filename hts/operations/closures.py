@@ -114,3 +114,10 @@ def upcoming(session: Session, today: dt.date) -> list[SchoolClosure]:
     return list(session.scalars(
         select(SchoolClosure).where(SchoolClosure.closed_on >= today)
         .order_by(SchoolClosure.closed_on, SchoolClosure.school_id.is_not(None), SchoolClosure.id)))
+
+
+def on_day(session: Session, day: dt.date) -> list[SchoolClosure]:
+    """The closures recorded for one day, every school's first."""
+    return list(session.scalars(
+        select(SchoolClosure).where(SchoolClosure.closed_on == day)
+        .order_by(SchoolClosure.school_id.is_not(None), SchoolClosure.id)))

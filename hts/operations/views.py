@@ -24,6 +24,7 @@ from hts.auth.access import roles_required
 from hts.auth.models import Role
 from hts.compliance.rules import policy_from_config
 from hts.compliance.sweep import keep_crew_compliant
+from hts.operations import closures
 from hts.operations.control import (
     RUN_FILTERS,
     RunFilter,
@@ -115,11 +116,12 @@ def board() -> Any:
     counts = status_counts(db.session(), selected)
     operators = options(Operator, Operator.name)
     day_has_runs = db.session.scalar(select(Run.id).where(Run.run_on == selected.start).limit(1)) is not None
+    closed = closures.on_day(db.session(), selected.start) if selected.one_day else []
     return render_template(
         "operations/board.html", page=page, selected=selected, counts=counts, filters=RUN_FILTERS,
         schools=options(School, School.name), operators=operators, operator_names=dict(operators),
         status_label=status_label, link=lambda **changes: board_link(selected, **changes), today=local_today(), day_has_runs=day_has_runs,
-        generate_form=GenerateForm(data={"day": selected.start}),
+        generate_form=GenerateForm(data={"day": selected.start}), closed=closed,
     )
 
 

@@ -177,6 +177,8 @@ def test_the_control_room_closes_a_school_and_its_runs_stand_down(client, login,
     assert f"Birch Primary closed on {long_day} (closure: burst pipe). Runs already made: 1 run stood down for " \
            f"{long_day}. 1 operator was sent a notice." in page
     assert db_session.scalar(select(OutboxMessage.subject)) == "Runs stood down: CLOSE-1"
+    board = " ".join(client.get(f"/operations?date={day.isoformat()}").get_data(as_text=True).split())
+    assert "Closed on this day: Birch Primary (closure: burst pipe)." in board
     assert "burst pipe" in page and f"Remove<span class=\"govuk-visually-hidden\"> the closure of Birch Primary on {long_day}" in page
     db_session.expire_all()
     assert (run.status, run.reason) == (RunStatus.NOT_REQUIRED, "closure: burst pipe")
