@@ -54,9 +54,10 @@ class ClosureKind(enum.StrEnum):
 
 
 class SchoolClosure(Base):
-    """An inset day or unplanned closure, for one school or all."""
+    """An inset day or unplanned closure, for one school or all (audited: it stands runs down)."""
 
     __tablename__ = "school_closure"
+    __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
@@ -65,6 +66,10 @@ class SchoolClosure(Base):
     reason: Mapped[str] = mapped_column(String(200))
 
     school: Mapped[School | None] = relationship()
+
+    def __str__(self) -> str:
+        where = f"school {self.school_id}" if self.school_id is not None else "every school"
+        return f"{self.kind.value} of {where} on {self.closed_on.isoformat()}"
 
 
 class RunStatus(enum.StrEnum):

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from hts.audit.models import AuditEntry
 from hts.mail.models import OutboxMessage
 from hts.operations.calendar import bank_holidays
 from hts.operations.closures import (
@@ -165,7 +166,7 @@ def tomorrow_runs(db_session):
 
 def test_the_control_room_closes_a_school_and_its_runs_stand_down(client, login, db_session, tomorrow_runs):
     school, run, day = tomorrow_runs
-    login("operations")
+    user = login("operations")
     page = client.get("/operations/closures").get_data(as_text=True)
     assert "Close a school" in page and f'<option value="{school.id}">Birch Primary</option>' in page
     response = client.post("/operations/closures", data={
@@ -183,11 +184,16 @@ def test_the_control_room_closes_a_school_and_its_runs_stand_down(client, login,
     db_session.expire_all()
     assert (run.status, run.reason) == (RunStatus.NOT_REQUIRED, "closure: burst pipe")
     closure = db_session.scalar(select(SchoolClosure))
+    # Who closed the school, and who opened it again, is in the audit log.
+    created = db_session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "school_closure",
+                                                         AuditEntry.action == "create"))
+    assert (created.actor, created.after["reason"]) == (user.email, "burst pipe")
     response = client.post(f"/operations/closures/{closure.id}/remove")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"Birch Primary is open again on {long_day}. Runs already made: 1 run back on for {long_day}." in page
     db_session.expire_all()
     assert run.status == RunStatus.SCHEDULED
+    assert client.post(f"/operations/closures/{closure.id}/remove").status_code == 404  # already removed
 
 
 def test_a_bad_closure_gets_field_messages_and_writes_nothing(client, login, db_session, tomorrow_runs):
