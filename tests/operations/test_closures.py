@@ -169,6 +169,7 @@ def test_the_control_room_closes_a_school_and_its_runs_stand_down(client, login,
     user = login("operations")
     page = client.get("/operations/closures").get_data(as_text=True)
     assert "Close a school" in page and f'<option value="{school.id}">Birch Primary</option>' in page
+    assert 'href="/import"' in page  # the calendar import, for the year's dates
     response = client.post("/operations/closures", data={
         "school": str(school.id), "first_day": day.isoformat(), "last_day": "", "kind": "closure",
         "reason": "burst pipe"})
@@ -228,6 +229,7 @@ def test_a_manager_sees_the_closures_but_cannot_record_or_remove_one(client, log
     page = client.get("/operations/closures").get_data(as_text=True)
     assert "Every school" in page and "snow" in page
     assert "Close a school" not in page and "Remove<span" not in page
+    assert 'href="/import"' not in page  # no link to a page a manager may not open
     assert client.post("/operations/closures", data={"school": "all", "first_day": day.isoformat(),
                                                      "kind": "closure", "reason": "snow"}).status_code == 403
     closure = db_session.scalar(select(SchoolClosure))
