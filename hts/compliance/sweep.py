@@ -136,10 +136,12 @@ def take_off_runs(session: Session, day: dt.date, verdicts: list[HolderVerdict])
 
     bad = {_key(v): v for v in verdicts if not v.verdict.ok}
     changed = []
+    # populate_existing: a run regenerated in this session has its crew ids back from the route,
+    # while crew objects loaded earlier (taken off by a sweep in the same session) would say none.
     runs = session.scalars(
         select(Run).where(Run.run_on == day, Run.status == RunStatus.SCHEDULED)
         .options(selectinload(Run.route), selectinload(Run.driver), selectinload(Run.pa), selectinload(Run.vehicle))
-        .order_by(Run.id)
+        .order_by(Run.id).execution_options(populate_existing=True)
     )
     for run in runs:
         removed = []

@@ -16,6 +16,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from hts.compliance.rules import Policy, policy_from_config
 from hts.imports import daily_rules, daily_writers, fields
 from hts.imports.cells import Cells
 from hts.imports.kinds import KINDS, Kind
@@ -38,6 +39,7 @@ from hts.imports.rules import (
     duplicate_keys,
 )
 from hts.imports.writers import WRITERS, chunks, write_routes
+from hts.operations.closures import long_date
 from hts.operations.run_notices import notify_operators
 from hts.operations.runs import refresh_generated_days
 from hts.operators.models import Operator, Staff, Vehicle
@@ -113,7 +115,9 @@ def run_import(session: Session, kind: str, path_or_stream: str | Path | IO[byte
             _WRITERS[kind](session, records, report)
         session.flush()
         if kind == "calendar":
-            report.warnings.extend(_runs_refreshed(session, today or dt.date.today(), dry_run))
+            # Outside an app (no config) the compliance policy is the default one.
+            policy = policy_from_config(config) if config else Policy()  # type: ignore[arg-type]
+            report.warnings.extend(_runs_refreshed(session, today or dt.date.today(), dry_run, policy))
     except BaseException:
         savepoint.rollback()
         raise
@@ -124,15 +128,15 @@ def run_import(session: Session, kind: str, path_or_stream: str | Path | IO[byte
     return report
 
 
-def _runs_refreshed(session: Session, today: dt.date, dry_run: bool) -> list[str]:
+def _runs_refreshed(session: Session, today: dt.date, dry_run: bool, policy: Policy) -> list[str]:
     """Runs already made for today or later follow the calendar just written: a line per day moved,
     and their operators are sent a notice (not on a dry run)."""
     lines = []
-    refreshed = refresh_generated_days(session, today)
+    refreshed = refresh_generated_days(session, today, policy)
     for moved in refreshed:
         parts = [f"{_runs(moved.stood_down)} now not required" if moved.stood_down else "",
                  f"{_runs(moved.back_on)} back on" if moved.back_on else ""]
-        lines.append(f"The runs already made for {moved.day:%A} {moved.day.day} {moved.day:%B %Y} "
+        lines.append(f"The runs already made for {long_date(moved.day)} "
                      f"{'would follow' if dry_run else 'follow'} the new calendar: "
                      f"{' and '.join(p for p in parts if p)}.")
     told = 0 if dry_run else notify_operators(session, refreshed)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from hts import db
 from hts.auth.access import roles_required
 from hts.auth.models import Role
+from hts.compliance.rules import policy_from_config
 from hts.operations import closures, run_notices
 from hts.operations.closures import ClosureInput, ClosureRefused
 from hts.operations.forms import EVERY_SCHOOL, ClosureForm
@@ -81,7 +82,7 @@ def record_closure() -> Any:
     data = ClosureInput(school_id=school_id, first_day=form.first_day.data, last_day=form.last_day.data,
                         kind=ClosureKind(form.kind.data), reason=form.reason.data)
     try:
-        rows, moved = closures.record_closure(db.session(), data, local_today())
+        rows, moved = closures.record_closure(db.session(), data, local_today(), policy_from_config(current_app.config))
     except ClosureRefused as refused:
         db.session.rollback()
         return _page(form, errors_of(form, refused.errors), 400)
@@ -101,7 +102,7 @@ def remove_closure(closure_id: int) -> Any:
     name = closure.school.name if closure.school else "Every school"
     day = closure.closed_on
     try:
-        moved = closures.remove_closure(db.session(), closure, local_today())
+        moved = closures.remove_closure(db.session(), closure, local_today(), policy_from_config(current_app.config))
     except ClosureRefused as refused:
         db.session.rollback()
         flash(refused.errors["closure"], "error")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from hts.compliance.rules import Policy
 from hts.operations.models import ClosureKind, SchoolClosure
 from hts.operations.runs import DayRefresh, refresh_generated_days
 from hts.weekdays import weekdays_between
@@ -76,9 +77,10 @@ def closure_days(data: ClosureInput, today: dt.date, taken: dict[dt.date, str]) 
     return days, errors
 
 
-def record_closure(session: Session, data: ClosureInput, today: dt.date) -> tuple[list[SchoolClosure],
-                                                                                   list[DayRefresh]]:
-    """Store one row per weekday and bring the runs already made for those days in line.
+def record_closure(session: Session, data: ClosureInput, today: dt.date,
+                   policy: Policy) -> tuple[list[SchoolClosure], list[DayRefresh]]:
+    """Store one row per weekday and bring the runs already made for those days in line (crew
+    checked against `policy`, as after every generation).
 
     Raises ClosureRefused (nothing written) when `closure_days` finds a reason.
     """
@@ -96,17 +98,17 @@ def record_closure(session: Session, data: ClosureInput, today: dt.date) -> tupl
     rows = [SchoolClosure(school_id=data.school_id, closed_on=day, kind=data.kind, reason=reason) for day in days]
     session.add_all(rows)
     session.flush()
-    return rows, refresh_generated_days(session, today, only=days)
+    return rows, refresh_generated_days(session, today, policy, only=days)
 
 
-def remove_closure(session: Session, closure: SchoolClosure, today: dt.date) -> list[DayRefresh]:
+def remove_closure(session: Session, closure: SchoolClosure, today: dt.date, policy: Policy) -> list[DayRefresh]:
     """Remove one day's closure (recorded in error, or the school reopened) and put its runs back on."""
     if closure.closed_on < today:
         raise ClosureRefused({"closure": "A past day's closure stays: that day's runs are already recorded"})
     day = closure.closed_on
     session.delete(closure)
     session.flush()
-    return refresh_generated_days(session, today, only=[day])
+    return refresh_generated_days(session, today, policy, only=[day])
 
 
 def upcoming(session: Session, today: dt.date) -> list[SchoolClosure]:

@@ -12,6 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from hts import weekdays
+from hts.compliance.rules import Policy
+from hts.compliance.sweep import keep_crew_compliant
 from hts.operations.calendar import load_calendar
 from hts.operations.models import (
     DELIVERED,
@@ -161,11 +163,12 @@ class DayRefresh:
         return len(self.back_on_ids)
 
 
-def refresh_generated_days(session: Session, from_day: dt.date,
+def refresh_generated_days(session: Session, from_day: dt.date, policy: Policy,
                            only: Collection[dt.date] | None = None) -> list[DayRefresh]:
     """Generate again every day from `from_day` (of `only`, when given) that already has runs, so
     runs made before the calendar changed follow it (an inset day or closure stands them down; a
-    day back in term brings them back). Runs under way are left alone, as `generate_runs` does.
+    day back in term brings them back). Runs under way are left alone, as `generate_runs` does,
+    and crew who are not compliant under `policy` are taken off again, as after every generation.
     Returns the days whose runs moved."""
     moved = []
     query = select(Run.run_on).where(Run.run_on >= from_day).distinct().order_by(Run.run_on)
@@ -175,6 +178,7 @@ def refresh_generated_days(session: Session, from_day: dt.date,
     for day in days:
         before = dict(session.execute(select(Run.id, Run.status).where(Run.run_on == day)).all())
         generate_runs(session, day)
+        keep_crew_compliant(session, day, policy)
         after = session.execute(select(Run.id, Run.status).where(Run.run_on == day)).all()
         stood_down: list[int] = []
         back_on: list[int] = []

@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from hts.audit.models import AuditEntry
+from hts.compliance.rules import Policy
+from hts.compliance.sweep import run_sweep
 from hts.mail.models import OutboxMessage
 from hts.operations.calendar import bank_holidays
 from hts.operations.closures import (
@@ -23,8 +25,10 @@ from hts.operations.run_notices import notify_operators
 from hts.operations.runs import generate_runs, record_event
 from hts.web import local_today
 from tests import factories
+from tests.compliance.test_sweep import crewed_route
 
 WEDNESDAY = dt.date(2026, 11, 25)
+POLICY = Policy()
 THURSDAY, FRIDAY, MONDAY = (WEDNESDAY + dt.timedelta(days=n) for n in (1, 2, 5))
 
 
@@ -89,36 +93,36 @@ def statuses(db_session, routes, runs) -> list[list[str]]:
 
 def test_closing_a_school_stands_its_runs_down_and_removing_it_puts_them_back(db_session, two_schools):
     (oak, _), routes, runs = two_schools
-    rows, moved = record_closure(db_session, closing(WEDNESDAY, FRIDAY, school_id=oak.id), WEDNESDAY)
+    rows, moved = record_closure(db_session, closing(WEDNESDAY, FRIDAY, school_id=oak.id), WEDNESDAY, POLICY)
     assert [row.closed_on for row in rows] == [WEDNESDAY, THURSDAY, FRIDAY]
     # Wednesday's run is under way and stays so; the other school's runs are untouched.
     assert [(m.day, m.stood_down, m.back_on) for m in moved] == [(THURSDAY, 1, 0), (FRIDAY, 1, 0)]
     assert statuses(db_session, routes, runs) == [["under_way", "not_required", "not_required"],
                                                   ["scheduled", "scheduled", "scheduled"]]
     assert runs[routes[0].id, THURSDAY].reason == "closure: heating failure"
-    moved = remove_closure(db_session, rows[1], WEDNESDAY)
+    moved = remove_closure(db_session, rows[1], WEDNESDAY, POLICY)
     assert [(m.day, m.stood_down, m.back_on) for m in moved] == [(THURSDAY, 0, 1)]
     assert statuses(db_session, routes, runs)[0] == ["under_way", "scheduled", "not_required"]
 
 
 def test_closing_every_school_stands_down_every_run_and_a_school_cannot_be_closed_twice(db_session, two_schools):
     (oak, _), routes, runs = two_schools
-    record_closure(db_session, closing(THURSDAY, school_id=None, reason="snow"), WEDNESDAY)
+    record_closure(db_session, closing(THURSDAY, school_id=None, reason="snow"), WEDNESDAY, POLICY)
     assert statuses(db_session, routes, runs) == [["under_way", "not_required", "scheduled"],
                                                   ["scheduled", "not_required", "scheduled"]]
     before = db_session.scalar(select(func.count()).select_from(SchoolClosure))
     with pytest.raises(ClosureRefused) as refused:
-        record_closure(db_session, closing(THURSDAY, FRIDAY, school_id=oak.id), WEDNESDAY)
+        record_closure(db_session, closing(THURSDAY, FRIDAY, school_id=oak.id), WEDNESDAY, POLICY)
     assert refused.value.errors == {"first_day": "Already closed on Thursday 26 November 2026 (closure: snow)"}
     assert db_session.scalar(select(func.count()).select_from(SchoolClosure)) == before
     with pytest.raises(ClosureRefused) as refused:
-        record_closure(db_session, closing(FRIDAY, school_id=oak.id, reason="  "), WEDNESDAY)
+        record_closure(db_session, closing(FRIDAY, school_id=oak.id, reason="  "), WEDNESDAY, POLICY)
     assert refused.value.errors == {"reason": "Enter why the school is closed, for example heating failure"}
 
 
 def test_the_operator_of_each_run_that_moved_is_sent_one_notice(db_session, two_schools):
     (oak, _), routes, runs = two_schools
-    _, moved = record_closure(db_session, closing(WEDNESDAY, FRIDAY, school_id=oak.id, reason="boiler"), WEDNESDAY)
+    _, moved = record_closure(db_session, closing(WEDNESDAY, FRIDAY, school_id=oak.id, reason="boiler"), WEDNESDAY, POLICY)
     assert notify_operators(db_session, moved) == 1  # Elm's runs did not move
     (notice,) = db_session.scalars(select(OutboxMessage)).all()
     assert (notice.to_address, notice.subject) == ("desk@oakcars.example", "Runs stood down: OAK-1")
@@ -129,18 +133,33 @@ def test_the_operator_of_each_run_that_moved_is_sent_one_notice(db_session, two_
         "- Route OAK-1, morning run, Friday 27 November 2026: closure: boiler"]
     # Lifting one day is a notice of its own, later.
     closure = db_session.scalar(select(SchoolClosure).where(SchoolClosure.closed_on == FRIDAY))
-    assert notify_operators(db_session, remove_closure(db_session, closure, WEDNESDAY)) == 1
+    assert notify_operators(db_session, remove_closure(db_session, closure, WEDNESDAY, POLICY)) == 1
     later = db_session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[-1]
     assert later.subject == "Runs back on: OAK-1"
     assert "- Route OAK-1, morning run, Friday 27 November 2026" in later.body.splitlines()
     assert notify_operators(db_session, []) == 0
 
 
+def test_runs_generated_again_do_not_get_back_crew_the_sweep_took_off(db_session):
+    route, driver = crewed_route(db_session, badge_expires=THURSDAY - dt.timedelta(days=1))
+    other = factories.make_school(db_session)
+    generate_runs(db_session, THURSDAY)
+    run_sweep(db_session, THURSDAY, POLICY)
+    run = db_session.scalar(select(Run).where(Run.route_id == route.id))
+    assert run.driver_id is None
+    # Closing and opening another school on Thursday generates Thursday's runs again, this one too.
+    rows, _ = record_closure(db_session, closing(THURSDAY, school_id=other.id), WEDNESDAY, POLICY)
+    remove_closure(db_session, rows[0], WEDNESDAY, POLICY)
+    db_session.expire_all()
+    assert (run.status, run.driver_id) == (RunStatus.SCHEDULED, None)
+    assert route.driver_id == driver.id
+
+
 def test_a_past_days_closure_stays(db_session, two_schools):
     (oak, _), _, _ = two_schools
-    rows, _ = record_closure(db_session, closing(THURSDAY, school_id=oak.id), WEDNESDAY)
+    rows, _ = record_closure(db_session, closing(THURSDAY, school_id=oak.id), WEDNESDAY, POLICY)
     with pytest.raises(ClosureRefused):
-        remove_closure(db_session, rows[0], FRIDAY)
+        remove_closure(db_session, rows[0], FRIDAY, POLICY)
     assert db_session.get(SchoolClosure, rows[0].id) is not None
 
 
