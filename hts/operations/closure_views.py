@@ -23,7 +23,7 @@ from hts.operations.models import ClosureKind, SchoolClosure
 from hts.operations.runs import DayRefresh
 from hts.operations.views import BOARD_ROLES, EDIT_ROLES, bp, errors_of, options
 from hts.people.models import School
-from hts.web import local_today
+from hts.web import int_arg, local_today, paginate
 
 CLOSURE_EDIT_ROLES = EDIT_ROLES | {Role.PLANNER}
 
@@ -44,11 +44,13 @@ def tell_operators(moved: list[DayRefresh]) -> str:
 
 
 def _page(form: ClosureForm, errors: dict[str, str], status: int = 200) -> Any:
+    schools = options(School, School.name)
     form.school.choices = [("", "Choose a school"), (EVERY_SCHOOL, "Every school"),
-                           *[(str(i), name) for i, name in options(School, School.name)]]
-    today = local_today()
-    return render_template("operations/closures.html", form=form, errors=errors, today=today,
-                           closures=closures.upcoming(db.session(), today), long_date=closures.long_date), status
+                           *[(str(i), name) for i, name in schools]]
+    shown = int_arg("school")
+    return render_template("operations/closures.html", form=form, errors=errors, schools=schools, shown=shown,
+                           page=paginate(closures.upcoming(local_today(), shown)),
+                           long_date=closures.long_date), status
 
 
 @bp.get("/closures")

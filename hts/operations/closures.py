@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from hts.compliance.rules import Policy
 from hts.operations.models import ClosureKind, SchoolClosure
@@ -111,11 +111,14 @@ def remove_closure(session: Session, closure: SchoolClosure, today: dt.date, pol
     return refresh_generated_days(session, today, policy, only=[day])
 
 
-def upcoming(session: Session, today: dt.date) -> list[SchoolClosure]:
-    """Closures from today on, soonest first, every school's before one school's on the same day."""
-    return list(session.scalars(
-        select(SchoolClosure).where(SchoolClosure.closed_on >= today)
-        .order_by(SchoolClosure.closed_on, SchoolClosure.school_id.is_not(None), SchoolClosure.id)))
+def upcoming(today: dt.date, school_id: int | None = None) -> Select[tuple[SchoolClosure]]:
+    """Closures from today on (those that shut `school_id`, when given: its own and every
+    school's), soonest first, every school's before one school's on the same day."""
+    query = select(SchoolClosure).where(SchoolClosure.closed_on >= today)
+    if school_id is not None:
+        query = query.where(or_(SchoolClosure.school_id == school_id, SchoolClosure.school_id.is_(None)))
+    return query.options(selectinload(SchoolClosure.school)).order_by(
+        SchoolClosure.closed_on, SchoolClosure.school_id.is_not(None), SchoolClosure.id)
 
 
 def on_day(session: Session, day: dt.date) -> list[SchoolClosure]:

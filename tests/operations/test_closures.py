@@ -253,3 +253,22 @@ def test_a_manager_sees_the_closures_but_cannot_record_or_remove_one(client, log
                                                      "kind": "closure", "reason": "snow"}).status_code == 403
     closure = db_session.scalar(select(SchoolClosure))
     assert client.post(f"/operations/closures/{closure.id}/remove").status_code == 403
+
+
+def test_the_closures_list_is_paged_and_shows_one_schools_closures(client, login, db_session, app, monkeypatch):
+    day = next_school_day(local_today())
+    oak, elm = (factories.make_school(db_session, name=name) for name in ("Oak Academy", "Elm School"))
+    db_session.add_all([SchoolClosure(school_id=oak.id, closed_on=day, kind=ClosureKind.INSET, reason="training"),
+                        SchoolClosure(school_id=elm.id, closed_on=day, kind=ClosureKind.CLOSURE, reason="flood"),
+                        SchoolClosure(school_id=None, closed_on=day, kind=ClosureKind.CLOSURE, reason="snow"),
+                        SchoolClosure(school_id=elm.id, closed_on=local_today() - dt.timedelta(days=1),
+                                      kind=ClosureKind.CLOSURE, reason="yesterday's leak")])
+    db_session.flush()
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    login("manager")
+    page = " ".join(client.get("/operations/closures").get_data(as_text=True).split())
+    assert "Showing 1 to 2 of 3 closures." in page  # yesterday's is past
+    assert page.index("snow") < page.index("training")  # every school's first
+    page = client.get(f"/operations/closures?school={oak.id}").get_data(as_text=True)
+    assert "training" in page and "snow" in page and "flood" not in page
+    assert "2 closures." in page
