@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hts.compliance.rules import Policy
@@ -77,6 +77,14 @@ def closure_days(data: ClosureInput, today: dt.date, taken: dict[dt.date, str]) 
     return days, errors
 
 
+def _shutting(school_id: int | None) -> ColumnElement[bool]:
+    """Closures that shut a school: its own and every school's (for None, every school's alone:
+    one school's closure does not stand in the way of closing them all)."""
+    if school_id is None:
+        return SchoolClosure.school_id.is_(None)
+    return or_(SchoolClosure.school_id == school_id, SchoolClosure.school_id.is_(None))
+
+
 def record_closure(session: Session, data: ClosureInput, today: dt.date,
                    policy: Policy) -> tuple[list[SchoolClosure], list[DayRefresh]]:
     """Store one row per weekday and bring the runs already made for those days in line (crew
@@ -87,11 +95,8 @@ def record_closure(session: Session, data: ClosureInput, today: dt.date,
     reason = data.reason.strip()
     if not reason:
         raise ClosureRefused({"reason": "Enter why the school is closed, for example heating failure"})
-    # Every school's closure counts against one school's, not the other way about.
-    same_school = SchoolClosure.school_id.is_(None) if data.school_id is None \
-        else or_(SchoolClosure.school_id == data.school_id, SchoolClosure.school_id.is_(None))
     taken = {row.closed_on: f"{row.kind.value}: {row.reason}" for row in session.scalars(
-        select(SchoolClosure).where(same_school, SchoolClosure.closed_on >= data.first_day))}
+        select(SchoolClosure).where(_shutting(data.school_id), SchoolClosure.closed_on >= data.first_day))}
     days, errors = closure_days(data, today, taken)
     if errors:
         raise ClosureRefused(errors)
@@ -116,7 +121,7 @@ def upcoming(today: dt.date, school_id: int | None = None) -> Select[tuple[Schoo
     school's), soonest first, every school's before one school's on the same day."""
     query = select(SchoolClosure).where(SchoolClosure.closed_on >= today)
     if school_id is not None:
-        query = query.where(or_(SchoolClosure.school_id == school_id, SchoolClosure.school_id.is_(None)))
+        query = query.where(_shutting(school_id))
     return query.options(selectinload(SchoolClosure.school)).order_by(
         SchoolClosure.closed_on, SchoolClosure.school_id.is_not(None), SchoolClosure.id)
 
