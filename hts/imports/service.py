@@ -39,7 +39,7 @@ from hts.imports.rules import (
     duplicate_keys,
 )
 from hts.imports.writers import WRITERS, chunks, write_routes
-from hts.operations.closures import long_date
+from hts.operations.closures import long_date, runs_count
 from hts.operations.run_notices import notify_operators
 from hts.operations.runs import refresh_generated_days
 from hts.operators.models import Operator, Staff, Vehicle
@@ -134,8 +134,8 @@ def _runs_refreshed(session: Session, today: dt.date, dry_run: bool, policy: Pol
     lines = []
     refreshed = refresh_generated_days(session, today, policy)
     for moved in refreshed:
-        parts = [f"{_runs(moved.stood_down)} now not required" if moved.stood_down else "",
-                 f"{_runs(moved.back_on)} back on" if moved.back_on else ""]
+        parts = [f"{runs_count(moved.stood_down)} now not required" if moved.stood_down else "",
+                 f"{runs_count(moved.back_on)} back on" if moved.back_on else ""]
         lines.append(f"The runs already made for {long_date(moved.day)} "
                      f"{'would follow' if dry_run else 'follow'} the new calendar: "
                      f"{' and '.join(p for p in parts if p)}.")
@@ -143,10 +143,6 @@ def _runs_refreshed(session: Session, today: dt.date, dry_run: bool, policy: Pol
     if told:
         lines.append(f"{told} operator{'s were' if told != 1 else ' was'} sent a notice of the runs that moved.")
     return lines
-
-
-def _runs(count: int) -> str:
-    return f"{count} run{'s' if count != 1 else ''}"
 
 
 MAX_CREW_WARNINGS = 20

@@ -33,7 +33,7 @@ def tell_operators(moved: list[DayRefresh]) -> str:
     already made, as sentences for the page ('' when none moved)."""
     parts = []
     for day in moved:
-        said = [f"{n} run{'s' if n != 1 else ''} {what}" for n, what in
+        said = [f"{closures.runs_count(n)} {what}" for n, what in
                 ((day.stood_down, "stood down"), (day.back_on, "back on")) if n]
         parts.append(f"{' and '.join(said)} for {closures.long_date(day.day)}")
     if not parts:
@@ -61,7 +61,8 @@ def closures_page() -> Any:
 
 
 def _school_of(choice: str) -> tuple[int | None, str | None]:
-    """The school id chosen (None for every school) and its name, or an error message."""
+    """The school id chosen (None for every school) and its name; (None, None) when the choice is
+    not a school."""
     if choice == EVERY_SCHOOL:
         return None, "Every school"
     school = db.session.get(School, int(choice)) if choice.isdigit() else None

@@ -49,6 +49,11 @@ def long_date(day: dt.date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
+def runs_count(count: int) -> str:
+    """'1 run', '2 runs'."""
+    return f"{count} run{'s' if count != 1 else ''}"
+
+
 def closure_days(data: ClosureInput, today: dt.date, taken: dict[dt.date, str]) -> tuple[list[dt.date], Errors]:
     """The weekdays the closure covers, and the reasons it cannot be recorded (none when it can).
 

@@ -3,7 +3,6 @@ back on when it was lifted, so no vehicle goes to a shut school and none is miss
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hts.db import utcnow
 from hts.mail.service import queue
+from hts.operations.closures import long_date
 from hts.operations.models import Run
 from hts.operations.runs import DayRefresh
 from hts.operators.models import Operator
@@ -20,12 +20,8 @@ SUBJECT_CODES = 5
 SESSIONS = {"am": "morning", "pm": "afternoon"}
 
 
-def _day(day: dt.date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
 def _line(run: Run) -> str:
-    return f"- Route {run.route.route_code}, {SESSIONS.get(run.session, run.session)} run, {_day(run.run_on)}"
+    return f"- Route {run.route.route_code}, {SESSIONS.get(run.session, run.session)} run, {long_date(run.run_on)}"
 
 
 def operator_notice(operator: Operator, stood_down: Sequence[Run], back_on: Sequence[Run]) -> tuple[str, str]:
