@@ -47,9 +47,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(operations_bp)
     app.register_blueprint(sitrep_bp)
 
+    from hts.operations.our_runs_views import bp as our_runs_bp
     from hts.operations.runsheet_views import bp as runsheets_bp
 
     app.register_blueprint(runsheets_bp)
+    app.register_blueprint(our_runs_bp)
 
     from hts.routing.plan_views import bp as plans_bp
 

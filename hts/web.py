@@ -16,6 +16,7 @@ Staff, vehicles        yes    yes      yes         -        yes         own
 Documents              yes    -        yes         -        -           own
 Import                 yes    yes      yes         -        yes         -
 Control room (runs)    yes    view     -           view     yes         -
+Our runs (report)      -      -        -           -        -           own
 Casework               yes    -        -           view     yes         -
 School closures        yes    yes      -           view     yes         -
 SITREP                 yes    yes      yes         yes      yes         -
@@ -113,6 +114,7 @@ NAVIGATION = (
     NavItem("Schools", "people.schools", SCHOOL_ROLES),
     NavItem("Pupils", "people.pupils", PUPIL_ROLES),
     NavItem("Routes", "routing.routes", ROUTE_ROLES),
+    NavItem("Runs", "our_runs.runs", OPERATOR_ROLES),
     NavItem("Plans", "plans.plans", PLAN_ROLES),
     NavItem("Workbench", "workbench.index", WORKBENCH_ROLES),
     NavItem("Changes", "changes.change_list", PLAN_ROLES),

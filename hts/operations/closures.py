@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hts.compliance.rules import Policy
-from hts.operations.models import ClosureKind, SchoolClosure
+from hts.operations.models import ClosureKind, Run, SchoolClosure
 from hts.operations.runs import DayRefresh, refresh_generated_days
 from hts.weekdays import weekdays_between
 
@@ -131,8 +131,11 @@ def upcoming(today: dt.date, school_id: int | None = None) -> Select[tuple[Schoo
         SchoolClosure.closed_on, SchoolClosure.school_id.is_not(None), SchoolClosure.id)
 
 
-def on_day(session: Session, day: dt.date) -> list[SchoolClosure]:
-    """The closures recorded for one day, every school's first."""
-    return list(session.scalars(
-        select(SchoolClosure).where(SchoolClosure.closed_on == day)
-        .order_by(SchoolClosure.school_id.is_not(None), SchoolClosure.id)))
+def on_day(session: Session, day: dt.date, *, operator_id: int | None = None) -> list[SchoolClosure]:
+    """The closures recorded for one day, every school's first; with `operator_id`, only those of
+    every school and of the schools that operator has runs for that day."""
+    query = select(SchoolClosure).where(SchoolClosure.closed_on == day)
+    if operator_id is not None:
+        served = select(Run.school_id).where(Run.run_on == day, Run.operator_id == operator_id)
+        query = query.where(or_(SchoolClosure.school_id.is_(None), SchoolClosure.school_id.in_(served)))
+    return list(session.scalars(query.order_by(SchoolClosure.school_id.is_not(None), SchoolClosure.id)))

@@ -120,8 +120,9 @@ def control_room_source(email: str) -> str:
 
 def record_outcome_by_hand(session: Session, run: Run, *, status: RunStatus, arrived_at_school: dt.time | None,
                            pupils_transported: int | None, reason: str | None, tolerance_minutes: int,
-                           actor_email: str, now: dt.datetime) -> None:
-    """Set a run's outcome (hts.operations.runs.record_outcome) and keep an event saying who did it."""
+                           source: str, now: dt.datetime) -> None:
+    """Set a run's outcome (hts.operations.runs.record_outcome) and keep an event saying who did it
+    (`source`: control_room_source or hts.operations.our_runs.operator_source)."""
     record_outcome(run, status=status, arrived_at_school=arrived_at_school, pupils_transported=pupils_transported,
                    reason=reason, tolerance_minutes=tolerance_minutes)
     if status in DELIVERED:
@@ -136,7 +137,7 @@ def record_outcome_by_hand(session: Session, run: Run, *, status: RunStatus, arr
     if status in DELIVERED:
         note = f"{status.value} at {arrived_at_school:%H:%M}, {run.pupils_transported} pupils transported"
     session.add(RunEvent(run_id=run.id, kind=kind, occurred_at=now, reason=note[:300],
-                         source=control_room_source(actor_email)))
+                         source=source))
     session.flush()
 
 

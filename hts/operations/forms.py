@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from hts.operations.casework import COMPLAINT_CATEGORIES, SAFEGUARDING_CATEGORIES
 from hts.operations.models import ClosureKind, RunStatus
+from hts.operations.our_runs import OPERATOR_OUTCOMES
 
 
 def _strip(value: Any) -> Any:
@@ -95,6 +96,14 @@ class OutcomeForm(FlaskForm):
             self.reason.errors = [*self.reason.errors, "Enter why the run did not go ahead"]
             ok = False
         return ok
+
+
+class OperatorOutcomeForm(OutcomeForm):
+    """How a run went, reported by the operator's office: arrived, completed or cancelled."""
+
+    status = RadioField("What happened?", choices=[(value, text) for value, text in OUTCOME_CHOICES
+                                                   if value in {s.value for s in OPERATOR_OUTCOMES}],
+                        validators=[InputRequired("Choose what happened to the run")])
 
 
 class CancelForm(FlaskForm):

@@ -29,6 +29,7 @@ from hts.operations.control import (
     RUN_FILTERS,
     RunFilter,
     absence_choices,
+    control_room_source,
     mark_absent,
     record_outcome_by_hand,
     run_query,
@@ -200,7 +201,7 @@ def run_outcome(run_id: int) -> Any:
                 db.session(), run, status=RunStatus(form.status.data), arrived_at_school=form.arrived_at_school.data,
                 pupils_transported=form.pupils_transported.data, reason=form.reason.data,
                 tolerance_minutes=current_app.config["ON_TIME_TOLERANCE_MINUTES"],
-                actor_email=current_user.email, now=now())
+                source=control_room_source(current_user.email), now=now())
         except EventRefused as refused:
             db.session.rollback()
             field = "pupils_transported" if "transported" in str(refused) else "status"
@@ -230,7 +231,7 @@ def run_cancel(run_id: int) -> Any:
             record_outcome_by_hand(
                 db.session(), run, status=RunStatus.CANCELLED, arrived_at_school=None, pupils_transported=None,
                 reason=form.reason.data, tolerance_minutes=current_app.config["ON_TIME_TOLERANCE_MINUTES"],
-                actor_email=current_user.email, now=now())
+                source=control_room_source(current_user.email), now=now())
         except EventRefused as refused:
             db.session.rollback()
             return _run_page(_load_run(run_id), cancel=form,

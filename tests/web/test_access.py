@@ -78,6 +78,8 @@ EXPECTED: dict[str, Any] = {
     "operations.safeguarding_cases": CASEWORK,
     "operations.bus_passes": CASEWORK,
     "operations.closures_page": CONTROL_ROOM_BOARD,
+    "our_runs.runs": frozenset({OPERATOR}),
+    "our_runs.run": frozenset({OPERATOR}),
     "operations.new_complaint": CONTROL_ROOM_EDIT,
     "operations.complaint": CONTROL_ROOM_EDIT,
     "operations.new_safeguarding_case": CONTROL_ROOM_EDIT,
@@ -138,6 +140,7 @@ def _detail_args(world: World, casework: Casework) -> dict[str, Any]:
     ours = world.ours
     return {
         "operations.run": {"run_id": casework.run.id},
+        "our_runs.run": {"run_id": casework.run.id},
         "operations.complaint": {"complaint_id": casework.complaint.id},
         "operations.safeguarding_case": {"case_id": casework.case.id},
         "operations.bus_pass": {"application_id": casework.bus_pass.id},
