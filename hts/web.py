@@ -237,6 +237,17 @@ def int_arg(name: str) -> int | None:
         return None
 
 
+def day_arg(default: dt.date) -> tuple[dt.date, str | None]:
+    """The `date` query argument, or the default with a message when it is not a date."""
+    raw = request.args.get("date", "").strip()
+    if not raw:
+        return default, None
+    try:
+        return dt.date.fromisoformat(raw), None
+    except ValueError:
+        return default, f"'{raw[:20]}' is not a date: use the date picker or YYYY-MM-DD"
+
+
 def local_today() -> dt.date:
     """Today's date in England, where school days and document expiry are counted."""
     return dt.datetime.now(ZoneInfo("Europe/London")).date()

@@ -20,7 +20,6 @@ from hts.compliance.views import (
     OFFICER_ROLES,
     OVERSIGHT_ROLES,
     bp,
-    day_arg,
     is_officer,
     page_of,
     policy,
@@ -28,7 +27,7 @@ from hts.compliance.views import (
 from hts.mail.models import OutboxMessage
 from hts.operators.models import DOCUMENT_TYPES, Document
 from hts.routing.models import Route
-from hts.web import local_today, paginate
+from hts.web import day_arg, local_today, paginate
 
 
 @bp.get("/holders")

@@ -43,7 +43,7 @@ from hts.operators.models import (
     Vehicle,
 )
 from hts.routing.models import Route
-from hts.web import Page, local_today
+from hts.web import Page, day_arg, local_today
 
 bp = Blueprint("compliance", __name__, url_prefix="/compliance", template_folder="templates")
 
@@ -82,17 +82,6 @@ def errors_of(form: Any, extra: dict[str, str] | None = None) -> dict[str, str]:
         errors["csrf_token"] = "The form had expired: reload the page and try again"
     errors.update(extra or {})
     return errors
-
-
-def day_arg(default: dt.date) -> tuple[dt.date, str | None]:
-    """The `date` query argument, or the default with a message when it is not a date."""
-    raw = request.args.get("date", "").strip()
-    if not raw:
-        return default, None
-    try:
-        return dt.date.fromisoformat(raw), None
-    except ValueError:
-        return default, f"'{raw[:20]}' is not a date: use the date picker or YYYY-MM-DD"
 
 
 def page_of(items: list[Any]) -> Page:

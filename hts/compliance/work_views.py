@@ -32,7 +32,6 @@ from hts.compliance.views import (
     OFFICER_ROLES,
     OVERSIGHT_ROLES,
     bp,
-    day_arg,
     errors_of,
     is_officer,
     page_of,
@@ -41,7 +40,7 @@ from hts.compliance.views import (
 from hts.operators.models import Operator, Staff, Vehicle
 from hts.people.models import School
 from hts.routing.models import Route, RouteStop
-from hts.web import int_arg, local_today
+from hts.web import day_arg, int_arg, local_today
 
 #: Who may open the readiness board: the oversight roles and the planners who mobilise routes.
 READINESS_ROLES = OVERSIGHT_ROLES | {Role.PLANNER}

@@ -32,8 +32,8 @@ from hts.operations.forms import OperatorOutcomeForm
 from hts.operations.models import Run, RunEvent, RunStatus
 from hts.operations.our_runs import OPERATOR_FILTERS, operator_source, report_refusal
 from hts.operations.runs import EventRefused, local_time
-from hts.operations.views import date_arg, errors_of, now, touched
-from hts.web import local_today, paginate
+from hts.operations.views import errors_of, now, touched
+from hts.web import day_arg, local_today, paginate
 
 bp = Blueprint("our_runs", __name__, url_prefix="/our-runs", template_folder="templates")
 
@@ -53,9 +53,7 @@ def runs() -> Any:
     """The operator's runs on a day (today unless another is chosen), with what is still to report."""
     operator_id = _operator_id()
     today = local_today()
-    raw = request.args.get("date", "").strip()
-    day = date_arg("date") or today
-    date_error = f"'{raw[:20]}' is not a date: use the date picker or YYYY-MM-DD" if raw and date_arg("date") is None else None
+    day, date_error = day_arg(today)
     shown = request.args.get("show") or None
     shown = shown if shown in OPERATOR_FILTERS else None
     query = run_query(RunFilter(start=day, end=day, operator_id=operator_id))
