@@ -378,6 +378,13 @@ def home_counts() -> list[tuple[str, int, str]]:
         if model is Route:
             query = query.where(Route.withdrawn_on.is_(None))  # the published network only
         counts.append((label, db.session.scalar(query) or 0, endpoint))
+    if scope is not None and "our_runs.runs" in current_app.view_functions:
+        from hts.operations.models import Run
+        from hts.operations.our_runs import OPERATOR_FILTERS
+
+        to_report = select(func.count(Run.id)).where(Run.operator_id == scope, Run.run_on == local_today(),
+                                                     OPERATOR_FILTERS["to_report"][1])
+        counts.insert(1, ("Runs to report today", db.session.scalar(to_report) or 0, "our_runs.runs"))
     return counts
 
 

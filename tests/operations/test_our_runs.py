@@ -10,6 +10,7 @@ from hts.operations.models import ClosureKind, Run, RunEvent, RunStatus, SchoolC
 from hts.operations.our_runs import report_refusal
 from hts.operations.runs import generate_runs
 from hts.sitrep.figures import sitrep
+from hts.web import local_today
 from tests import factories
 from tests.operations.conftest import DAY
 from tests.operations.test_views import _page
@@ -145,3 +146,16 @@ def test_the_day_names_closures_of_every_school_and_of_the_operators_schools_onl
     page = _page(client.get(f"/our-runs?date={DAY.isoformat()}"))
     assert "Oak Academy (closure: boiler)" in page and "every school (closure: snow)" in page
     assert "flood" not in page
+
+
+def test_the_operators_home_counts_todays_runs_still_to_report(client, login, db_session, day_runs):
+    ours, school = day_runs["ours"], day_runs["oak"]
+    for status in (RunStatus.SCHEDULED, RunStatus.UNDER_WAY, RunStatus.COMPLETED):
+        route = factories.make_route(db_session, school=school, operator=ours)
+        db_session.add(Run(route_id=route.id, run_on=local_today(), session="am", route_version=1,
+                           school_id=school.id, operator_id=ours.id, due_at_school=dt.time(9, 0), status=status))
+    db_session.flush()
+    login("operator", operator=ours)
+    page = _page(client.get("/"))
+    card = page[page.index('hts-card__link" href="/our-runs"'):]
+    assert card.index(">2</span>") < card.index("Runs to report today") < card.index("</a>")
