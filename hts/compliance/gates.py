@@ -19,6 +19,7 @@ from hts import weekdays
 from hts.compliance.rules import DocumentFact, HolderFact, Policy, evaluate
 from hts.compliance.service import standing_decisions
 from hts.operators.models import Document, Operator, Staff, StaffRole, Vehicle
+from hts.routing import versions
 from hts.routing.models import Route
 
 LOOKAHEAD_DAYS = 7
@@ -135,6 +136,9 @@ def assign(session: Session, route: Route, *, today: dt.date, policy: Policy,
     """Put the given operator/vehicle/crew on the route, keeping what is not given; refuse with reasons.
 
     Changing the operator clears crew and vehicle of the old operator unless new ones are given.
+    A change is the route's next version; versions published for later dates keep it
+    (versions.carry_crew_forward), and the route's runs already made from `today` on that have
+    not started take the crew in force on their day (hts.operations.runs.recrew_runs).
     """
     new_operator = operator or route.operator
     keep = operator is None or operator.id == route.operator_id
@@ -146,8 +150,13 @@ def assign(session: Session, route: Route, *, today: dt.date, policy: Policy,
     if reasons:
         raise AssignmentRefused(reasons)
     changed = (new_operator, new_vehicle, new_driver, new_pa) != (route.operator, route.vehicle, route.driver, route.pa)
+    if not changed:
+        return route
+    old_crew = {name: getattr(route, name) for name in versions.CREW_FIELDS}
     route.operator, route.vehicle, route.driver, route.pa = new_operator, new_vehicle, new_driver, new_pa
-    if changed:
-        route.version += 1
     session.flush()
+    versions.carry_crew_forward(session, route, old_crew)
+    from hts.operations.runs import recrew_runs  # operations builds on compliance, not the reverse
+
+    recrew_runs(session, route, today)
     return route

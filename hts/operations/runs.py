@@ -193,6 +193,24 @@ def refresh_generated_days(session: Session, from_day: dt.date, policy: Policy,
     return moved
 
 
+def recrew_runs(session: Session, route: Route, from_day: dt.date) -> list[Run]:
+    """After the route's crew changed: its runs from `from_day` that have not started take the
+    operator, vehicle, driver and PA (and the version number) in force on their day. Returns them."""
+    runs = list(session.scalars(select(Run).where(Run.route_id == route.id, Run.run_on >= from_day)
+                                .order_by(Run.run_on)))
+    for run in runs:
+        if not is_unstarted(run):
+            continue
+        pending = versions.pending_version(session, route.id, run.run_on)
+        snapshot = pending.snapshot if pending is not None else versions.snapshot_of(route)
+        run.operator_id, run.vehicle_id = snapshot.get("operator_id"), snapshot.get("vehicle_id")
+        run.driver_id, run.pa_id = snapshot.get("driver_id"), snapshot.get("pa_id")
+        run.route_version = pending.version if pending is not None else route.version
+        session.expire(run, ["vehicle", "driver", "pa"])  # the objects follow the new ids
+    session.flush()
+    return [run for run in runs if is_unstarted(run)]
+
+
 def is_unstarted(run: Run) -> bool:
     """Whether nothing has happened on the run yet, so its route may still reshape it."""
     return run.status in (RunStatus.SCHEDULED, RunStatus.NOT_REQUIRED)

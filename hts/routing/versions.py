@@ -42,6 +42,37 @@ def snapshot_of(route: Route) -> dict[str, Any]:
     return data
 
 
+#: The crew of a route: what the compliance gate assigns (hts.compliance.gates.assign).
+CREW_FIELDS = ("operator_id", "vehicle_id", "driver_id", "pa_id")
+
+
+def carry_crew_forward(session: Session, route: Route, old_crew: dict[str, int | None]) -> list[RouteVersion]:
+    """Record a crew change made to the route in force today as its next version, before any
+    version already published for a later date; returns those later versions.
+
+    The crew change takes the route's next number, so each later version moves up one (a draft
+    made from one of them is then out of date, and publishing it is refused until it is redrawn
+    with the new crew). Each later version also takes the new crew field by field wherever it
+    still had the old one, so when it comes into force it does not put back crew the gate
+    replaced, while a change of operator it publishes on purpose is kept.
+    """
+    later = list(session.scalars(
+        select(RouteVersion).where(RouteVersion.route_id == route.id, RouteVersion.version > route.version)
+        .order_by(RouteVersion.version.desc())))
+    for version in later:  # highest first, flushing each, so no two share a number on the way
+        version.version += 1
+        if not is_withdrawal(version.snapshot):
+            snapshot = dict(version.snapshot)
+            for name in CREW_FIELDS:
+                if snapshot.get(name) == old_crew[name]:
+                    snapshot[name] = getattr(route, name)
+            version.snapshot = snapshot  # a new dict, so the JSON column is written
+        session.flush()
+    route.version += 1
+    session.flush()
+    return later
+
+
 def is_withdrawal(snapshot: dict[str, Any]) -> bool:
     """Whether the snapshot withdraws the route."""
     return bool(snapshot.get("withdrawn"))

@@ -5,13 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from hts import weekdays
 from hts.compliance.gates import AssignmentRefused, assign, service_days
 from hts.compliance.models import DecisionKind, OperatorDecision
 from hts.compliance.rules import Policy
+from hts.operations.models import Run, RunStatus
+from hts.operations.runs import generate_runs
 from hts.operators.models import StaffRole, VehicleType
+from hts.routing import changes, versions
 from tests import factories
+from tests.routing.test_changes import MONDAY, draft_dropping_last_pupil, no_breaches, publish
 
 TODAY = dt.date(2026, 11, 25)  # a Wednesday
 STAFF_DOCS = {
@@ -136,3 +141,93 @@ def test_a_passenger_assistant_takes_one_of_the_seats(db_session):
     with pytest.raises(AssignmentRefused) as refused:
         assign(db_session, route, today=TODAY, policy=Policy(), operator=operator, vehicle=car, pa=pa)
     assert refused.value.reasons == [f"vehicle {car.registration} has 4 seats; the route needs 5 (with the PA)"]
+
+
+# --- a crew change and the versions published for later dates ------------------------------------
+
+
+def _published_for_later(db_session, route, effective):
+    """A change dropping the route's first pickup, published today for `effective`."""
+    planner = factories.make_user(db_session, role="planner")
+    approver = factories.make_user(db_session, role="planner")
+    approver.route_approver = True
+    change = draft_dropping_last_pupil(db_session, planner, route, effective=effective)
+    changes.submit(db_session, change, planner, check=no_breaches)
+    changes.approve(db_session, change, approver)
+    publish(db_session, change, planner)
+    return change
+
+
+def test_a_crew_change_keeps_a_change_published_for_a_later_date_and_the_change_keeps_the_crew(db_session):
+    school = factories.make_school(db_session)
+    route = factories.make_route(db_session, school=school,
+                                 pupils=[factories.make_pupil(db_session, school=school) for _ in range(3)])
+    later = MONDAY + dt.timedelta(days=14)
+    _published_for_later(db_session, route, later)
+    assert versions.pending_version(db_session, route.id, later).version == 2
+
+    operator = compliant_operator(db_session)
+    driver = compliant_staff(db_session, operator)
+    assign(db_session, route, today=MONDAY, policy=Policy(), operator=operator, driver=driver)
+
+    assert route.version == 2 and route.driver_id == driver.id and len(route.stops) == 4  # today's route
+    pending = versions.pending_version(db_session, route.id, later)
+    assert pending is not None and pending.version == 3  # still to come, one number up
+    assert (pending.snapshot["operator_id"], pending.snapshot["driver_id"]) == (operator.id, driver.id)
+    generate_runs(db_session, later)
+    run = db_session.scalar(select(Run).where(Run.route_id == route.id, Run.run_on == later))
+    assert (run.route_version, run.driver_id, run.pupils_expected) == (3, driver.id, 2)
+
+
+def test_a_later_version_that_hands_the_route_to_another_operator_keeps_that_operator(db_session):
+    school = factories.make_school(db_session)
+    first = compliant_operator(db_session)
+    route = factories.make_route(db_session, school=school, operator=first,
+                                 pupils=[factories.make_pupil(db_session, school=school) for _ in range(2)])
+    later = MONDAY + dt.timedelta(days=14)
+    _published_for_later(db_session, route, later)
+    handover = factories.make_operator(db_session)
+    stored = versions.pending_version(db_session, route.id, later)
+    stored.snapshot = {**stored.snapshot, "operator_id": handover.id}
+    db_session.flush()
+
+    driver = compliant_staff(db_session, first)
+    assign(db_session, route, today=MONDAY, policy=Policy(), driver=driver)
+    snapshot = versions.pending_version(db_session, route.id, later).snapshot
+    assert snapshot["operator_id"] == handover.id  # published on purpose: kept
+    assert snapshot["driver_id"] == driver.id  # it had the old (no) driver: carried forward
+
+
+def test_a_draft_made_before_a_crew_change_must_be_redrawn(db_session):
+    school = factories.make_school(db_session)
+    route = factories.make_route(db_session, school=school,
+                                 pupils=[factories.make_pupil(db_session, school=school) for _ in range(3)])
+    planner = factories.make_user(db_session, role="planner")
+    approver = factories.make_user(db_session, role="planner")
+    approver.route_approver = True
+    draft = draft_dropping_last_pupil(db_session, planner, route, effective=MONDAY + dt.timedelta(days=14))
+    operator = compliant_operator(db_session)
+    assign(db_session, route, today=MONDAY, policy=Policy(), operator=operator, driver=compliant_staff(db_session, operator))
+    changes.submit(db_session, draft, planner, check=no_breaches)
+    changes.approve(db_session, draft, approver)
+    with pytest.raises(changes.ChangeRefused, match="version 2 is published"):
+        publish(db_session, draft, planner)  # its snapshot has the crew before the change
+
+
+def test_runs_already_made_that_have_not_started_take_the_new_crew(db_session):
+    school = factories.make_school(db_session)
+    operator = compliant_operator(db_session)
+    route = factories.make_route(db_session, school=school, operator=operator,
+                                 pupils=[factories.make_pupil(db_session, school=school)])
+    tuesday = MONDAY + dt.timedelta(days=1)
+    generate_runs(db_session, MONDAY)
+    generate_runs(db_session, tuesday)
+    started = db_session.scalar(select(Run).where(Run.route_id == route.id, Run.run_on == MONDAY))
+    started.status = RunStatus.UNDER_WAY
+    db_session.flush()
+
+    driver = compliant_staff(db_session, operator)
+    assign(db_session, route, today=MONDAY, policy=Policy(), driver=driver)
+    runs = {run.run_on: run for run in db_session.scalars(select(Run).where(Run.route_id == route.id))}
+    assert runs[MONDAY].driver_id is None  # under way: what happened stands
+    assert (runs[tuesday].driver, runs[tuesday].route_version) == (driver, 2)
