@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from hts import weekdays
 from hts.compliance.rules import DocumentFact, HolderFact, Policy, evaluate
 from hts.compliance.service import standing_decisions
+from hts.compliance.sweep import keep_crew_compliant
 from hts.operators.models import Document, Operator, Staff, StaffRole, Vehicle
 from hts.routing import versions
 from hts.routing.models import Route
@@ -158,5 +159,8 @@ def assign(session: Session, route: Route, *, today: dt.date, policy: Policy,
     versions.carry_crew_forward(session, route, old_crew)
     from hts.operations.runs import recrew_runs  # operations builds on compliance, not the reverse
 
-    recrew_runs(session, route, today)
+    recrewed = recrew_runs(session, route, today)
+    # Crew carried by a later version was not through this gate: check it as every generation does.
+    for day in sorted({run.run_on for run in recrewed if run.route_version != route.version}):
+        keep_crew_compliant(session, day, policy)
     return route

@@ -231,3 +231,23 @@ def test_runs_already_made_that_have_not_started_take_the_new_crew(db_session):
     runs = {run.run_on: run for run in db_session.scalars(select(Run).where(Run.route_id == route.id))}
     assert runs[MONDAY].driver_id is None  # under way: what happened stands
     assert (runs[tuesday].driver, runs[tuesday].route_version) == (driver, 2)
+
+
+def test_crew_a_later_version_carries_onto_runs_already_made_is_checked_like_any_generation(db_session):
+    school = factories.make_school(db_session)
+    first = compliant_operator(db_session)
+    route = factories.make_route(db_session, school=school, operator=first,
+                                 pupils=[factories.make_pupil(db_session, school=school) for _ in range(2)])
+    later = MONDAY + dt.timedelta(days=14)
+    _published_for_later(db_session, route, later)
+    newcomer = factories.make_operator(db_session)  # no documents: not compliant
+    their_driver = factories.make_staff(db_session, operator=newcomer)
+    stored = versions.pending_version(db_session, route.id, later)
+    stored.snapshot = {**stored.snapshot, "operator_id": newcomer.id, "driver_id": their_driver.id}
+    db_session.flush()
+    generate_runs(db_session, later)  # made, not yet swept
+
+    assign(db_session, route, today=MONDAY, policy=Policy(), driver=compliant_staff(db_session, first))
+    run = db_session.scalar(select(Run).where(Run.route_id == route.id, Run.run_on == later))
+    assert (run.operator_id, run.route_version) == (newcomer.id, 3)
+    assert run.driver_id is None  # taken off: not compliant on the day
