@@ -5,20 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import traceback
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
 from hts import db
 from hts.audit.log import Actor, acting_as
+from hts.clock import local_today
 
 log = logging.getLogger("hts.jobs")
-LONDON = ZoneInfo("Europe/London")
 _app: Flask | None = None
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(LONDON).date()
 
 
 def compliance_sweep() -> str:
@@ -27,7 +22,7 @@ def compliance_sweep() -> str:
     from hts.compliance.sweep import run_sweep
     from hts.mail.service import deliver_pending, transport_from_config
 
-    report = run_sweep(db.session(), _today(), policy_from_config(current_app.config))
+    report = run_sweep(db.session(), local_today(), policy_from_config(current_app.config))
     db.session.commit()
     sent = deliver_pending(db.session(), transport_from_config(current_app.config), current_app.config["MAIL_FROM"])
     return (f"{report.holders_checked} holders, {len(report.not_compliant)} not compliant, "
@@ -38,7 +33,7 @@ def apply_route_versions() -> str:
     """Route changes published for today take effect (run generation also does this)."""
     from hts.routing.versions import apply_due_versions
 
-    changed = apply_due_versions(db.session(), _today())
+    changed = apply_due_versions(db.session(), local_today())
     return f"{len(changed)} routes changed" + (f": {', '.join(changed[:20])}" if changed else "")
 
 
@@ -49,7 +44,7 @@ def generate_tomorrows_runs() -> str:
     from hts.compliance.sweep import take_off_runs
     from hts.operations.runs import generate_runs
 
-    today = _today()
+    today = local_today()
     policy = policy_from_config(current_app.config)
     done = []
     for day in (today, today + dt.timedelta(days=1)):
@@ -64,7 +59,7 @@ def store_sitrep_snapshot() -> str:
     from hts.compliance.rules import policy_from_config
     from hts.sitrep.snapshots import store_snapshot
 
-    snapshot = store_snapshot(db.session(), _today(), policy_from_config(current_app.config))
+    snapshot = store_snapshot(db.session(), local_today(), policy_from_config(current_app.config))
     return f"stored {snapshot.day}"
 
 
@@ -126,7 +121,7 @@ def anonymise_departed_pupils() -> str:
     """Anonymise pupils who left transport more than RETENTION_YEARS ago; the counts are the detail."""
     from hts.privacy.retention import anonymise_due
 
-    report = anonymise_due(db.session(), today=_today(), years=current_app.config["RETENTION_YEARS"])
+    report = anonymise_due(db.session(), today=local_today(), years=current_app.config["RETENTION_YEARS"])
     skipped = "".join(f"\nskipped {ref}: {why}" for ref, why in report.skipped)
     return report.summary() + skipped
 

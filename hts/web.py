@@ -40,7 +40,6 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -70,6 +69,7 @@ from hts.auth.access import (
     roles_required,
 )
 from hts.auth.models import Role
+from hts.clock import local_today
 
 csrf = CSRFProtect()
 bp = Blueprint("web", __name__)
@@ -246,11 +246,6 @@ def day_arg(default: dt.date) -> tuple[dt.date, str | None]:
         return dt.date.fromisoformat(raw), None
     except ValueError:
         return default, f"'{raw[:20]}' is not a date: use the date picker or YYYY-MM-DD"
-
-
-def local_today() -> dt.date:
-    """Today's date in England, where school days and document expiry are counted."""
-    return dt.datetime.now(ZoneInfo("Europe/London")).date()
 
 
 def can_open(endpoint: str) -> bool:

@@ -14,6 +14,7 @@ from hts.api import tokens
 from hts.api.openapi import document
 from hts.audit.log import Actor, set_actor
 from hts.auth.access import public, token_required
+from hts.clock import local_today
 from hts.compliance.gates import AssignmentRefused, assign
 from hts.compliance.rules import policy_from_config
 from hts.operations.models import Run, RunPupil
@@ -89,7 +90,7 @@ def _run_summary(run: Run) -> dict[str, Any]:
 def _day_arg() -> dt.date:
     value = request.args.get("date")
     if not value:
-        return dt.date.today()
+        return local_today()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -251,7 +252,7 @@ def assignment(route_code: str) -> Any:
     if fields:
         raise ApiError(400, "bad_request", "Some fields are not right", fields=fields)
     try:
-        assign(db.session(), route, today=dt.date.today(), policy=policy_from_config(current_app.config),
+        assign(db.session(), route, today=local_today(), policy=policy_from_config(current_app.config),
                driver=found.get("driver_ref"), pa=found.get("pa_ref"), vehicle=found.get("registration"))
     except AssignmentRefused as refused:
         db.session.rollback()

@@ -11,12 +11,13 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from hts import db
+from hts.clock import local_today
 
 
 def parse_day(value: str | None) -> dt.date:
     """A YYYY-MM-DD option, defaulting to today; bad input exits 2 with a message."""
     if value is None:
-        return dt.date.today()
+        return local_today()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:

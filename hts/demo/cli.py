@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from hts import db
+from hts.clock import local_today
 from hts.demo.generator import DEFAULT_PUPILS, DEFAULT_SEED, MAX_PUPILS, MIN_PUPILS
 from hts.demo.history import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
 
@@ -35,7 +36,7 @@ def _say(message: str, *, nl: bool = True) -> None:
 
 def _parse_today(value: str | None) -> dt.date:
     if value is None:
-        return dt.date.today()
+        return local_today()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hts.clock import local_today
 from hts.demo.fleet import DemoDocument, Fleet, equip, make_documents
 from hts.demo.geography import PostcodeTable, make_neighbourhoods, make_postcodes
 from hts.demo.legacy import LegacyRoute, build_legacy_network
@@ -171,7 +172,7 @@ def generate(seed: int = DEFAULT_SEED, pupils: int = DEFAULT_PUPILS,
     """Build the demo city for a seed; `pupils` scales schools, operators and fleet with it."""
     if not MIN_PUPILS <= pupils <= MAX_PUPILS:
         raise ValueError(f"the demo city needs between {MIN_PUPILS} and {MAX_PUPILS} pupils")
-    today = today or dt.date.today()
+    today = today or local_today()
     neighbourhoods = make_neighbourhoods(_stage(seed, 1))
     postcodes = make_postcodes(_stage(seed, 2))
     schools = make_schools(_stage(seed, 3), scaled(SCHOOLS_AT_DEFAULT, pupils, DEFAULT_PUPILS, 3),

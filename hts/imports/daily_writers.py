@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from hts.clock import local_today
 from hts.db import utcnow
 from hts.imports.report import ImportReport
 from hts.imports.rules import Record
@@ -69,7 +70,7 @@ def _upsert_dated(session: Session, model: Any, column: Any, records: list[Recor
 def _open_days(opened: dt.date, closed: dt.date | None) -> list[dt.date]:
     # A case counts as open on every day from opening until closing, so each of those days'
     # figures (open, overdue, awaiting) changes with it; the closing day changes too.
-    last = closed or max(dt.date.today(), opened)
+    last = closed or max(local_today(), opened)
     return [opened + dt.timedelta(days=n) for n in range((last - opened).days + 1)]
 
 

@@ -16,6 +16,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from hts.clock import local_today
 from hts.compliance.rules import Policy, policy_from_config
 from hts.imports import daily_rules, daily_writers, fields
 from hts.imports.cells import Cells
@@ -99,7 +100,7 @@ def run_import(session: Session, kind: str, path_or_stream: str | Path | IO[byte
     savepoint = session.begin_nested()
     try:
         records = _validate(session, spec, table.rows, report, geocoder, config,
-                            today or dt.date.today())
+                            today or local_today())
         if report.problems:
             savepoint.rollback()
             report.problems.sort()
@@ -110,14 +111,14 @@ def run_import(session: Session, kind: str, path_or_stream: str | Path | IO[byte
         if kind == "routes":
             write_routes(session, records, report, _pupils_by_id(session, records))
             session.flush()
-            report.warnings.extend(_crew_warnings(session, records, config, today or dt.date.today()))
+            report.warnings.extend(_crew_warnings(session, records, config, today or local_today()))
         else:
             _WRITERS[kind](session, records, report)
         session.flush()
         if kind == "calendar":
             # Outside an app (no config) the compliance policy is the default one.
             policy = policy_from_config(config) if config else Policy()  # type: ignore[arg-type]
-            report.warnings.extend(_runs_refreshed(session, today or dt.date.today(), dry_run, policy))
+            report.warnings.extend(_runs_refreshed(session, today or local_today(), dry_run, policy))
     except BaseException:
         savepoint.rollback()
         raise

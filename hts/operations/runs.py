@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from hts import weekdays
+from hts.clock import LONDON, local_today
 from hts.compliance.rules import Policy
 from hts.compliance.sweep import keep_crew_compliant
 from hts.operations.calendar import load_calendar
@@ -28,7 +28,6 @@ from hts.people.models import Pupil, School
 from hts.routing import versions
 from hts.routing.models import Route, RouteStop, RouteVersion, StopKind
 
-LONDON = ZoneInfo("Europe/London")
 EVENT_KINDS = ("departed", "pupil_boarded", "pupil_not_presented", "arrived_at_school", "completed", "cancelled")
 
 
@@ -98,7 +97,7 @@ def generate_runs(session: Session, day: dt.date) -> GenerationReport:
     leaves earlier days alone; a route withdrawn from a date has no runs from it.
     """
     report = GenerationReport(day)
-    versions.apply_due_versions(session, min(day, dt.date.today()))
+    versions.apply_due_versions(session, min(day, local_today()))
     pending = _pending_versions(session, day)
     pending_pupils = {p.id: p for p in session.scalars(select(Pupil).where(Pupil.id.in_(
         {i for v in pending.values() for i in versions.snapshot_pupil_ids(v.snapshot)})))} if pending else {}

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from hts import db
 from hts.auth.access import can_see_pupils, roles_required
 from hts.auth.models import Role
+from hts.clock import local_today
 from hts.operations.calendar import load_calendar
 from hts.people.models import Pupil
 from hts.routing import changes, versions, workbench
@@ -38,7 +39,7 @@ READERS = (Role.ADMIN, Role.PLANNER, Role.MANAGER)
 
 
 def _today() -> dt.date:
-    return dt.date.today()
+    return local_today()
 
 
 def _change(change_id: int) -> ChangeRequest:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 
 import click
@@ -12,6 +11,7 @@ from sqlalchemy import select
 
 from hts import db
 from hts.cli import EXIT_REFUSED, fail
+from hts.clock import local_today
 from hts.operators.models import Operator, Staff, Vehicle
 from hts.routing.models import Route
 
@@ -47,7 +47,7 @@ def assign_command(route_code: str, operator_ref: str | None, driver_ref: str | 
 
     if not any((operator_ref, driver_ref, pa_ref, registration)):
         fail("say what to assign: --operator, --driver, --pa and/or --vehicle.")
-    today = parse_day(day) if day else dt.date.today()
+    today = parse_day(day) if day else local_today()
     route = _find(Route, Route.route_code, route_code, "route")
     operator = _find(Operator, Operator.operator_ref, operator_ref, "operator")
     driver = _find(Staff, Staff.staff_ref, driver_ref, "staff")
@@ -165,7 +165,7 @@ def publish_command(change_id: int, email: str, day: str | None) -> None:
     from hts.routing.changes import ChangeRefused, publish
     from hts.routing.models import ChangeRequest
 
-    today = parse_day(day) if day else dt.date.today()
+    today = parse_day(day) if day else local_today()
     change = db.session.get(ChangeRequest, change_id)
     if change is None:
         fail(f"no change request {change_id}. See the list at /changes.")

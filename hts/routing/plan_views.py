@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
@@ -12,6 +11,7 @@ from sqlalchemy import select
 from hts import db
 from hts.auth.access import roles_required
 from hts.auth.models import Role
+from hts.clock import local_today
 from hts.people.models import School
 from hts.routing import worker
 from hts.routing.models import DraftPlan, PlanStatus
@@ -96,7 +96,7 @@ def promote_plan(plan_id: int) -> Any:
     """Publish the draft in place of the routes it replaces."""
     draft = _plan(plan_id)
     try:
-        withdrawn = promote(db.session(), draft, today=dt.date.today())
+        withdrawn = promote(db.session(), draft, today=local_today())
     except PlanInputError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from hts import weekdays
+from hts.clock import local_today
 from hts.db import utcnow
 from hts.people.models import Pupil, School
 from hts.routing import problem as p
@@ -113,7 +114,7 @@ def build_problem(session: Session, *, session_name: str, weekday: int, school_u
         raise PlanInputError(f"session must be am or pm, not '{session_name}'")
     if not 0 <= weekday <= 6:
         raise PlanInputError("weekday must be 0 (Monday) to 6 (Sunday)")
-    on_date = on_date or dt.date.today()
+    on_date = on_date or local_today()
     query = select(School).order_by(School.urn)
     if school_urns:
         query = query.where(School.urn.in_(school_urns))

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from hts import db
+from hts.clock import local_today
 
 LABELS = (
     ("routes_scheduled", "Routes scheduled"), ("routes_delivered", "Routes delivered"),
@@ -50,7 +51,7 @@ def sitrep_command(day: str | None, week_ending: str | None, json_file) -> None:
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--week-ending") from None
     else:
-        start = end = _date(day, "--date") if day else dt.date.today()
+        start = end = _date(day, "--date") if day else local_today()
     figures = sitrep(db.session(), start, end, policy_from_config(current_app.config)).as_dict()
     if json_file is not None:
         json.dump(figures, json_file, indent=2)

@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import func, select
 
 import hts.compliance.sweep
-from hts import jobs, weekdays
+from hts import weekdays
+from hts.clock import local_today
 from hts.compliance.models import SweepResult
 from hts.mail.models import OutboxMessage
 from hts.operations.models import Run
@@ -21,7 +22,7 @@ EVERY_DAY = weekdays.parse("Mon Tue Wed Thu Fri Sat Sun")
 
 def _lapsed_driver_on_todays_run(session):  # type: ignore[no-untyped-def]
     """Today's run of a route whose driver's badge expired yesterday, and a badge lapsing in a week."""
-    today = jobs._today()
+    today = local_today()
     operator = compliant_operator(session)
     lapsed = compliant_staff(session, operator, driver_badge=today - dt.timedelta(days=1))
     lapsing = compliant_staff(session, operator, driver_badge=today + dt.timedelta(days=7))
