@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -23,9 +23,18 @@ from hts.operations.models import (
     RunStatus,
 )
 from hts.operations.runs import EventRefused, record_outcome
+from hts.people.models import Pupil
 from hts.routing.models import Route
 
 _DELIVERED = [s.value for s in DELIVERED]
+
+#: A pupil expected on the run (not absent) needs a passenger assistant.
+_NEEDS_PA = exists().where(RunPupil.run_id == Run.id, RunPupil.status != RunPupilStatus.ABSENT.value,
+                           RunPupil.pupil_id == Pupil.id, Pupil.passenger_assistant.is_(True))
+#: A run not yet started that may not go as it stands: no driver or no vehicle, or no PA while a
+#: pupil on it needs one (the compliance sweep takes crew who are not compliant off runs).
+CREW_MISSING = and_(Run.status == RunStatus.SCHEDULED.value,
+                    or_(Run.driver_id.is_(None), Run.vehicle_id.is_(None), and_(Run.pa_id.is_(None), _NEEDS_PA)))
 
 #: Board filter -> (label, SQL condition). The first group are the SITREP's own run sets.
 RUN_FILTERS: dict[str, tuple[str, ColumnElement[bool]]] = {
@@ -44,7 +53,36 @@ RUN_FILTERS: dict[str, tuple[str, ColumnElement[bool]]] = {
                                     Run.pupils_expected - Run.pupils_absent > 0)))),
     **{status.value: (status.value.replace("_", " ").capitalize(), Run.status == status.value)
        for status in RunStatus},
+    "crew_missing": ("Crew missing (not yet started)", CREW_MISSING),
 }
+
+
+def crew_gaps(run: Run) -> list[str]:
+    """What the run lacks before it may go ('no driver', 'no vehicle', 'no passenger assistant');
+    empty when its crew is complete. The SQL twin is CREW_MISSING."""
+    gaps = [text for text, missing in (("no driver", run.driver_id is None), ("no vehicle", run.vehicle_id is None))
+            if missing]
+    if run.pa_id is None and any(rp.pupil.passenger_assistant for rp in run.pupils
+                                 if rp.status != RunPupilStatus.ABSENT):
+        gaps.append("no passenger assistant")
+    return gaps
+
+
+def crew_missing_ids(session: Session, runs: list[Run]) -> set[int]:
+    """The ids of those runs (a page of a list) that have not started and lack crew, in one query."""
+    if not runs:
+        return set()
+    return set(session.scalars(select(Run.id).where(Run.id.in_([run.id for run in runs]), CREW_MISSING)))
+
+
+def crew_missing_count(session: Session, selected: RunFilter) -> int:
+    """How many runs of the period, school and operator have not started and lack crew."""
+    query = select(func.count(Run.id)).where(Run.run_on.between(selected.start, selected.end), CREW_MISSING)
+    if selected.school_id is not None:
+        query = query.where(Run.school_id == selected.school_id)
+    if selected.operator_id is not None:
+        query = query.where(Run.operator_id == selected.operator_id)
+    return session.scalar(query) or 0
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ OPERATOR_FILTERS: dict[str, tuple[str, ColumnElement[bool]]] = {
     "delivered": ("Delivered", RUN_FILTERS["delivered"][1]),
     "cancelled": ("Cancelled", RUN_FILTERS["cancelled"][1]),
     "not_required": ("Not required", RUN_FILTERS["not_required"][1]),
+    "crew_missing": ("Crew missing", RUN_FILTERS["crew_missing"][1]),
 }
 
 _FINAL = (RunStatus.COMPLETED, RunStatus.CANCELLED, RunStatus.NOT_REQUIRED)

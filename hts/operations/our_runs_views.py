@@ -23,6 +23,9 @@ from hts.auth.models import Role
 from hts.operations import closures
 from hts.operations.control import (
     RunFilter,
+    crew_gaps,
+    crew_missing_count,
+    crew_missing_ids,
     record_outcome_by_hand,
     run_query,
     status_counts,
@@ -56,14 +59,19 @@ def runs() -> Any:
     day, date_error = day_arg(today)
     shown = request.args.get("show") or None
     shown = shown if shown in OPERATOR_FILTERS else None
-    query = run_query(RunFilter(start=day, end=day, operator_id=operator_id))
+    selected = RunFilter(start=day, end=day, operator_id=operator_id)
+    query = run_query(selected)
     if shown:
         query = query.where(OPERATOR_FILTERS[shown][1])
-    counts = status_counts(db.session(), RunFilter(start=day, end=day, operator_id=operator_id))
+    counts = status_counts(db.session(), selected)
     counts["to_report"] = counts["scheduled"] + counts["under_way"]
+    counts["crew_missing"] = crew_missing_count(db.session(), selected)
+    page = paginate(query)
     return render_template(
-        "operations/our_runs.html", page=paginate(query), day=day, today=today, shown=shown, filters=OPERATOR_FILTERS,
-        counts=counts, status_label=status_label, one_day=dt.timedelta(days=1), closed=closures.on_day(db.session(), day, operator_id=operator_id), date_error=date_error,
+        "operations/our_runs.html", page=page, day=day, today=today, shown=shown, filters=OPERATOR_FILTERS,
+        counts=counts, missing=crew_missing_ids(db.session(), page.items), status_label=status_label,
+        one_day=dt.timedelta(days=1), closed=closures.on_day(db.session(), day, operator_id=operator_id),
+        date_error=date_error,
     ), (400 if date_error else 200)
 
 
@@ -83,6 +91,7 @@ def _run_page(run: Run, *, form: OperatorOutcomeForm | None = None, errors: dict
     return render_template(
         "operations/our_run.html", run=run, label=status_label(run), needed=needed, events=events, form=form,
         refusal=report_refusal(run, local_today()), errors=errors or {}, local_time=local_time,
+        gaps=crew_gaps(run) if run.status == RunStatus.SCHEDULED else [],
     ), status
 
 

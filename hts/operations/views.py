@@ -30,6 +30,9 @@ from hts.operations.control import (
     RunFilter,
     absence_choices,
     control_room_source,
+    crew_gaps,
+    crew_missing_count,
+    crew_missing_ids,
     mark_absent,
     record_outcome_by_hand,
     run_query,
@@ -120,6 +123,7 @@ def board() -> Any:
     closed = closures.on_day(db.session(), selected.start) if selected.one_day else []
     return render_template(
         "operations/board.html", page=page, selected=selected, counts=counts, filters=RUN_FILTERS,
+        missing=crew_missing_ids(db.session(), page.items), crew_missing=crew_missing_count(db.session(), selected),
         schools=options(School, School.name), operators=operators, operator_names=dict(operators),
         status_label=status_label, link=lambda **changes: board_link(selected, **changes), today=local_today(), day_has_runs=day_has_runs,
         generate_form=GenerateForm(data={"day": selected.start}), closed=closed,
@@ -178,6 +182,7 @@ def _run_page(run: Run, *, outcome: OutcomeForm | None = None, cancel: CancelFor
         "operations/run.html", run=run, label=status_label(run), needed=needed, events=events, pupils=pupils,
         operator=operator, outcome=outcome, cancel=cancel or CancelForm(), absence=absence,
         absentees=absence_choices(run), errors=errors or {}, today=local_today(), local_time=local_time,
+        gaps=crew_gaps(run) if run.status == RunStatus.SCHEDULED else [],
     ), status
 
 
