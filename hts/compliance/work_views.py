@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from hts import db
-from hts.auth.access import roles_required
+from hts.auth.access import operator_scope, roles_required
 from hts.auth.models import Role
 from hts.compliance.forms import AssignForm, CompleteReviewForm, OpenReviewForm, ReviewItemForm
 from hts.compliance.gates import AssignmentRefused, assign
@@ -45,7 +45,8 @@ from hts.web import day_arg, int_arg, local_today
 #: Who may open the readiness board: the oversight roles and the planners who mobilise routes.
 READINESS_ROLES = OVERSIGHT_ROLES | {Role.PLANNER}
 #: Who may put an operator, vehicle and crew on a route.
-ASSIGN_ROLES = frozenset({Role.ADMIN, Role.PLANNER, Role.COMPLIANCE})
+#: An operator's users assign their own vehicles and crew to their own routes (not another operator).
+ASSIGN_ROLES = frozenset({Role.ADMIN, Role.PLANNER, Role.COMPLIANCE, Role.OPERATOR})
 SHOW_CHOICES = {"all": "Every route", "missing": "Routes not ready"}
 
 
@@ -240,29 +241,35 @@ def _assign_form(route: Route, formdata: Any = None) -> AssignForm:
 def _assign_page(route: Route, form: AssignForm, errors: dict[str, str], refusals: list[str],
                  status: int = 200) -> Any:
     return render_template("compliance/assign.html", route=route, form=form, errors=errors,
-                           refusals=refusals, today=local_today()), status
+                           refusals=refusals, today=local_today(), own=operator_scope() is not None), status
 
 
-def _lookup(form: AssignForm) -> tuple[dict[str, Any], dict[str, str]]:
-    """The operator, vehicle and crew the form names, and an error for each it names wrongly."""
+def _lookup(form: AssignForm, scope: int | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The operator, vehicle and crew the form names, and an error for each it names wrongly.
+
+    With `scope` (an operator's user) the operator stays as it is and only that operator's
+    vehicles and staff are found: another operator's look like none at all.
+    """
     found: dict[str, Any] = {"operator": None, "vehicle": None, "driver": None, "pa": None}
     errors: dict[str, str] = {}
-    if form.operator_id.data:
+    yours = " of yours" if scope is not None else ""
+    if form.operator_id.data and scope is None:
         found["operator"] = db.session.get(Operator, form.operator_id.data)
         if found["operator"] is None:
             errors["operator_id"] = "Choose an operator from the list"
     if form.vehicle.data:
         wanted = form.vehicle.data.replace(" ", "").upper()
-        found["vehicle"] = db.session.scalar(select(Vehicle).where(
-            func.replace(func.upper(Vehicle.registration), " ", "") == wanted))
+        query = select(Vehicle).where(func.replace(func.upper(Vehicle.registration), " ", "") == wanted)
+        found["vehicle"] = db.session.scalar(query if scope is None else query.where(Vehicle.operator_id == scope))
         if found["vehicle"] is None:
-            errors["vehicle"] = f"No vehicle is registered as {form.vehicle.data}"
+            errors["vehicle"] = f"No vehicle{yours} is registered as {form.vehicle.data}"
     for field, label in (("driver", "driver"), ("pa", "passenger assistant")):
         ref = getattr(form, field).data
         if ref:
-            found[field] = db.session.scalar(select(Staff).where(func.upper(Staff.staff_ref) == ref.upper()))
+            query = select(Staff).where(func.upper(Staff.staff_ref) == ref.upper())
+            found[field] = db.session.scalar(query if scope is None else query.where(Staff.operator_id == scope))
             if found[field] is None:
-                errors[field] = f"No {label} has the reference {ref}"
+                errors[field] = f"No {label}{yours} has the reference {ref}"
     return found, errors
 
 
@@ -271,6 +278,9 @@ def _lookup(form: AssignForm) -> tuple[dict[str, Any], dict[str, str]]:
 def assign_route(route_id: int) -> Any:
     """Put an operator, vehicle, driver and PA on a route; the gate refuses with every reason."""
     route = _load_route(route_id)
+    scope = operator_scope()
+    if scope is not None and route.operator_id != scope:
+        abort(404)  # another operator's route looks like no route at all
     if route.withdrawn_on is not None:
         flash(f"Route {route.route_code} was withdrawn and no longer runs: it cannot be assigned.", "error")
         return redirect(url_for("routing.route", route_id=route.id))
@@ -279,7 +289,7 @@ def assign_route(route_id: int) -> Any:
     form = _assign_form(route, request.form)
     if not form.validate():
         return _assign_page(route, form, errors_of(form), [], 400)
-    found, errors = _lookup(form)
+    found, errors = _lookup(form, scope)
     if errors:
         return _assign_page(route, form, errors, [], 400)
     try:

@@ -449,11 +449,30 @@ def test_an_unknown_reference_is_a_field_error_and_nothing_changes(client, login
 
 
 @pytest.mark.parametrize(("role", "status"), [("compliance", 200), ("admin", 200), ("manager", 403),
-                                               ("operations", 403), ("operator", 403)])
-def test_the_assignment_form_is_for_planners_and_the_compliance_team(client, login, db_session, role, status):
-    route = factories.make_route(db_session)
+                                               ("operations", 403), ("operator", 404)])
+def test_the_assignment_form_is_for_planners_the_compliance_team_and_the_routes_own_operator(
+        client, login, db_session, role, status):
+    route = factories.make_route(db_session)  # no operator: an operator's user does not see it
     login(role)
     assert client.get(f"/compliance/routes/{route.id}/assign").status_code == status
+
+
+def test_an_operator_assigns_its_own_crew_but_not_another_operators_nor_another_operator(client, login, db_session):
+    operator, driver, vehicle, route = _crewed_route(db_session)
+    route.operator = operator
+    other, other_driver, _, _ = _crewed_route(db_session)
+    db_session.flush()
+    login("operator", operator=operator)
+    page = text(client.get(f"/compliance/routes/{route.id}/assign"))
+    assert "Handing the route to another operator is the council" in page and 'name="operator_id"' not in page
+    response = client.post(f"/compliance/routes/{route.id}/assign", data={"driver": other_driver.staff_ref})
+    assert response.status_code == 400
+    assert f"No driver of yours has the reference {other_driver.staff_ref}" in text(response)
+    response = client.post(f"/compliance/routes/{route.id}/assign", data={
+        "operator_id": str(other.id), "vehicle": vehicle.registration, "driver": driver.staff_ref})
+    assert response.status_code == 302
+    db_session.refresh(route)
+    assert (route.operator_id, route.vehicle_id, route.driver_id) == (operator.id, vehicle.id, driver.id)
 
 
 # --- readiness and gateway reviews -------------------------------------------------------------

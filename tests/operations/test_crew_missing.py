@@ -92,4 +92,4 @@ def test_the_operator_sees_its_runs_without_crew(client, login, db_session):
     assert {code for code in runs if f">{code}<" in page} == {"CM-NODRIVER", "CM-NOVAN", "CM-NOPA"}
     page = _page(client.get(f"/our-runs/{runs['CM-NOVAN'].id}"))
     assert "This run has no vehicle: it must not go until a compliant crew is assigned." in page
-    assert "through the API, or call the council's compliance team" in page
+    assert f'href="/compliance/routes/{runs["CM-NOVAN"].route_id}/assign"' in page

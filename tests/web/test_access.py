@@ -107,7 +107,7 @@ EXPECTED: dict[str, Any] = {
     "compliance.review_document": COMPLIANCE_OFFICERS,
     "compliance.decision": COMPLIANCE_OFFICERS,
     "compliance.readiness_board": COMPLIANCE_OVERSIGHT | {PLANNER},
-    "compliance.assign_route": COMPLIANCE_OFFICERS | {PLANNER},
+    "compliance.assign_route": COMPLIANCE_OFFICERS | {PLANNER, OPERATOR},
     "compliance.operator": COMPLIANCE_HOLDERS,
     "compliance.staff": COMPLIANCE_HOLDERS,
     "compliance.vehicle": COMPLIANCE_HOLDERS,
