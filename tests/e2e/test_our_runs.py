@@ -13,6 +13,7 @@ from hts.db import get_database
 from hts.operations.runs import generate_runs
 from hts.web import local_today
 from tests import factories
+from tests.compliance.test_gates import compliant_operator, compliant_staff, compliant_vehicle
 from tests.e2e.accessibility import follow, submit
 from tests.e2e.conftest import screenshot
 
@@ -62,3 +63,42 @@ def test_an_operator_reports_todays_run_completed(page: Page, sign_in, todays_ru
     expect(row).to_contain_text("Completed")
     expect(row).to_contain_text("2 of 2")
     screenshot(page, "our-runs")
+
+
+@pytest.fixture
+def run_without_driver(live_app: Flask) -> tuple[str, str, str]:
+    """Today's run of an operator's route with no driver, and a compliant driver of that operator:
+    (operator ref, route code, driver ref)."""
+    today = local_today()
+    with live_app.app_context():
+        session = get_database(live_app).session_factory()  # type: ignore[misc]
+        try:
+            operator = compliant_operator(session)
+            school = factories.make_school(session, name="Birch Special School", start_time=dt.time(9, 0))
+            route = factories.make_route(session, school=school, operator=operator,
+                                         vehicle=compliant_vehicle(session, operator),
+                                         pupils=[factories.make_pupil(session, school=school)])
+            generate_runs(session, today)
+            driver = compliant_staff(session, operator)
+            refs = operator.operator_ref, route.route_code, driver.staff_ref
+            session.commit()
+        finally:
+            session.close()
+    return refs
+
+
+def test_an_operator_puts_a_driver_on_a_run_that_had_none(page: Page, sign_in, run_without_driver) -> None:
+    operator_ref, code, driver_ref = run_without_driver
+    sign_in("operator", operator_ref=operator_ref)
+    follow(page, page.get_by_role("link", name="Runs", exact=True))
+    expect(page.get_by_text("1 run not yet started has no driver")).to_be_visible()
+    follow(page, page.get_by_role("row").filter(has_text=code).get_by_role("link", name=f"{code} morning run"))
+    expect(page.get_by_text("This run has no driver: it must not go")).to_be_visible()
+    follow(page, page.get_by_role("link", name=f"Assign a compliant driver, vehicle or passenger assistant of yours "
+                                                f"to route {code}"))
+    page.get_by_label("Driver reference").fill(driver_ref)
+    submit(page, lambda: page.get_by_label("Driver reference").press("Enter"))
+    expect(page.get_by_text(f"Route {code} assigned")).to_be_visible()
+    follow(page, page.get_by_role("link", name="Runs", exact=True))
+    expect(page.get_by_text("not yet started has no driver")).to_have_count(0)
+    expect(page.get_by_role("row").filter(has_text=code)).not_to_contain_text("Crew missing")
