@@ -146,11 +146,17 @@ def test_a_passenger_assistant_takes_one_of_the_seats(db_session):
 # --- a crew change and the versions published for later dates ------------------------------------
 
 
-def _published_for_later(db_session, route, effective):
-    """A change dropping the route's first pickup, published today for `effective`."""
+def _planners(db_session):
+    """A planner and a planner who may approve route changes."""
     planner = factories.make_user(db_session, role="planner")
     approver = factories.make_user(db_session, role="planner")
     approver.route_approver = True
+    return planner, approver
+
+
+def _published_for_later(db_session, route, effective):
+    """A change dropping the route's first pickup, published today for `effective`."""
+    planner, approver = _planners(db_session)
     change = draft_dropping_last_pupil(db_session, planner, route, effective=effective)
     changes.submit(db_session, change, planner, check=no_breaches)
     changes.approve(db_session, change, approver)
@@ -158,54 +164,58 @@ def _published_for_later(db_session, route, effective):
     return change
 
 
-def test_a_crew_change_keeps_a_change_published_for_a_later_date_and_the_change_keeps_the_crew(db_session):
+LATER = MONDAY + dt.timedelta(days=14)
+
+
+def _route(db_session, pupils=3, operator=None):
     school = factories.make_school(db_session)
-    route = factories.make_route(db_session, school=school,
-                                 pupils=[factories.make_pupil(db_session, school=school) for _ in range(3)])
-    later = MONDAY + dt.timedelta(days=14)
-    _published_for_later(db_session, route, later)
-    assert versions.pending_version(db_session, route.id, later).version == 2
+    return factories.make_route(db_session, school=school, operator=operator,
+                                pupils=[factories.make_pupil(db_session, school=school) for _ in range(pupils)])
+
+
+def _route_with_a_later_change(db_session, pupils=3, operator=None):
+    """A route and a change to it published on MONDAY for LATER."""
+    route = _route(db_session, pupils, operator)
+    _published_for_later(db_session, route, LATER)
+    return route
+
+
+def test_a_crew_change_keeps_a_change_published_for_a_later_date_and_the_change_keeps_the_crew(db_session):
+    route = _route_with_a_later_change(db_session)
+    assert versions.pending_version(db_session, route.id, LATER).version == 2
 
     operator = compliant_operator(db_session)
     driver = compliant_staff(db_session, operator)
     assign(db_session, route, today=MONDAY, policy=Policy(), operator=operator, driver=driver)
 
     assert route.version == 2 and route.driver_id == driver.id and len(route.stops) == 4  # today's route
-    pending = versions.pending_version(db_session, route.id, later)
+    pending = versions.pending_version(db_session, route.id, LATER)
     assert pending is not None and pending.version == 3  # still to come, one number up
     assert (pending.snapshot["operator_id"], pending.snapshot["driver_id"]) == (operator.id, driver.id)
-    generate_runs(db_session, later)
-    run = db_session.scalar(select(Run).where(Run.route_id == route.id, Run.run_on == later))
+    generate_runs(db_session, LATER)
+    run = db_session.scalar(select(Run).where(Run.route_id == route.id, Run.run_on == LATER))
     assert (run.route_version, run.driver_id, run.pupils_expected) == (3, driver.id, 2)
 
 
 def test_a_later_version_that_hands_the_route_to_another_operator_keeps_that_operator(db_session):
-    school = factories.make_school(db_session)
     first = compliant_operator(db_session)
-    route = factories.make_route(db_session, school=school, operator=first,
-                                 pupils=[factories.make_pupil(db_session, school=school) for _ in range(2)])
-    later = MONDAY + dt.timedelta(days=14)
-    _published_for_later(db_session, route, later)
+    route = _route_with_a_later_change(db_session, 2, first)
     handover = factories.make_operator(db_session)
-    stored = versions.pending_version(db_session, route.id, later)
+    stored = versions.pending_version(db_session, route.id, LATER)
     stored.snapshot = {**stored.snapshot, "operator_id": handover.id}
     db_session.flush()
 
     driver = compliant_staff(db_session, first)
     assign(db_session, route, today=MONDAY, policy=Policy(), driver=driver)
-    snapshot = versions.pending_version(db_session, route.id, later).snapshot
+    snapshot = versions.pending_version(db_session, route.id, LATER).snapshot
     assert snapshot["operator_id"] == handover.id  # published on purpose: kept
     assert snapshot["driver_id"] == driver.id  # it had the old (no) driver: carried forward
 
 
 def test_a_draft_made_before_a_crew_change_must_be_redrawn(db_session):
-    school = factories.make_school(db_session)
-    route = factories.make_route(db_session, school=school,
-                                 pupils=[factories.make_pupil(db_session, school=school) for _ in range(3)])
-    planner = factories.make_user(db_session, role="planner")
-    approver = factories.make_user(db_session, role="planner")
-    approver.route_approver = True
-    draft = draft_dropping_last_pupil(db_session, planner, route, effective=MONDAY + dt.timedelta(days=14))
+    route = _route(db_session)
+    planner, approver = _planners(db_session)
+    draft = draft_dropping_last_pupil(db_session, planner, route, effective=LATER)
     operator = compliant_operator(db_session)
     assign(db_session, route, today=MONDAY, policy=Policy(), operator=operator, driver=compliant_staff(db_session, operator))
     changes.submit(db_session, draft, planner, check=no_breaches)
@@ -215,10 +225,8 @@ def test_a_draft_made_before_a_crew_change_must_be_redrawn(db_session):
 
 
 def test_runs_already_made_that_have_not_started_take_the_new_crew(db_session):
-    school = factories.make_school(db_session)
     operator = compliant_operator(db_session)
-    route = factories.make_route(db_session, school=school, operator=operator,
-                                 pupils=[factories.make_pupil(db_session, school=school)])
+    route = _route(db_session, 1, operator)
     tuesday = MONDAY + dt.timedelta(days=1)
     generate_runs(db_session, MONDAY)
     generate_runs(db_session, tuesday)
@@ -234,20 +242,16 @@ def test_runs_already_made_that_have_not_started_take_the_new_crew(db_session):
 
 
 def test_crew_a_later_version_carries_onto_runs_already_made_is_checked_like_any_generation(db_session):
-    school = factories.make_school(db_session)
     first = compliant_operator(db_session)
-    route = factories.make_route(db_session, school=school, operator=first,
-                                 pupils=[factories.make_pupil(db_session, school=school) for _ in range(2)])
-    later = MONDAY + dt.timedelta(days=14)
-    _published_for_later(db_session, route, later)
+    route = _route_with_a_later_change(db_session, 2, first)
     newcomer = factories.make_operator(db_session)  # no documents: not compliant
     their_driver = factories.make_staff(db_session, operator=newcomer)
-    stored = versions.pending_version(db_session, route.id, later)
+    stored = versions.pending_version(db_session, route.id, LATER)
     stored.snapshot = {**stored.snapshot, "operator_id": newcomer.id, "driver_id": their_driver.id}
     db_session.flush()
-    generate_runs(db_session, later)  # made, not yet swept
+    generate_runs(db_session, LATER)  # made, not yet swept
 
     assign(db_session, route, today=MONDAY, policy=Policy(), driver=compliant_staff(db_session, first))
-    run = db_session.scalar(select(Run).where(Run.route_id == route.id, Run.run_on == later))
+    run = db_session.scalar(select(Run).where(Run.route_id == route.id, Run.run_on == LATER))
     assert (run.operator_id, run.route_version) == (newcomer.id, 3)
     assert run.driver_id is None  # taken off: not compliant on the day
