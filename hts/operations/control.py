@@ -31,10 +31,15 @@ _DELIVERED = [s.value for s in DELIVERED]
 #: A pupil expected on the run (not absent) needs a passenger assistant.
 _NEEDS_PA = exists().where(RunPupil.run_id == Run.id, RunPupil.status != RunPupilStatus.ABSENT.value,
                            RunPupil.pupil_id == Pupil.id, Pupil.passenger_assistant.is_(True))
-#: A run not yet started that may not go as it stands: no driver or no vehicle, or no PA while a
-#: pupil on it needs one (the compliance sweep takes crew who are not compliant off runs).
-CREW_MISSING = and_(Run.status == RunStatus.SCHEDULED.value,
-                    or_(Run.driver_id.is_(None), Run.vehicle_id.is_(None), and_(Run.pa_id.is_(None), _NEEDS_PA)))
+#: No driver or no vehicle, or no PA while a pupil on the run needs one (the compliance sweep
+#: takes crew who are not compliant off runs that have not started).
+_CREW_INCOMPLETE = or_(Run.driver_id.is_(None), Run.vehicle_id.is_(None), and_(Run.pa_id.is_(None), _NEEDS_PA))
+#: A run not yet started that may not go as it stands.
+CREW_MISSING = and_(Run.status == RunStatus.SCHEDULED.value, _CREW_INCOMPLETE)
+#: A run reported delivered that had no assured crew on record: a concern for compliance.
+WENT_WITHOUT_CREW = and_(Run.status.in_(_DELIVERED), _CREW_INCOMPLETE)
+#: Tag shown beside a run's status in lists -> the condition that earns it.
+CREW_FLAGS = {"Crew missing": CREW_MISSING, "Went without full crew": WENT_WITHOUT_CREW}
 
 #: Board filter -> (label, SQL condition). The first group are the SITREP's own run sets.
 RUN_FILTERS: dict[str, tuple[str, ColumnElement[bool]]] = {
@@ -54,6 +59,7 @@ RUN_FILTERS: dict[str, tuple[str, ColumnElement[bool]]] = {
     **{status.value: (status.value.replace("_", " ").capitalize(), Run.status == status.value)
        for status in RunStatus},
     "crew_missing": ("Crew missing (not yet started)", CREW_MISSING),
+    "went_without_crew": ("Went ahead without full crew on record", WENT_WITHOUT_CREW),
 }
 
 
@@ -68,21 +74,28 @@ def crew_gaps(run: Run) -> list[str]:
     return gaps
 
 
-def crew_missing_ids(session: Session, runs: list[Run]) -> set[int]:
-    """The ids of those runs (a page of a list) that have not started and lack crew, in one query."""
+def crew_flags(session: Session, runs: list[Run]) -> dict[int, str]:
+    """Run id -> its CREW_FLAGS tag, for those runs (a page of a list) that earn one, in one query."""
     if not runs:
-        return set()
-    return set(session.scalars(select(Run.id).where(Run.id.in_([run.id for run in runs]), CREW_MISSING)))
+        return {}
+    ids = [run.id for run in runs]
+    flag = case(*((condition, label) for label, condition in CREW_FLAGS.items()), else_=None)
+    return {run_id: label for run_id, label in session.execute(
+        select(Run.id, flag).where(Run.id.in_(ids), or_(*CREW_FLAGS.values()))) if label}
 
 
-def crew_missing_count(session: Session, selected: RunFilter) -> int:
-    """How many runs of the period, school and operator have not started and lack crew."""
-    query = select(func.count(Run.id)).where(Run.run_on.between(selected.start, selected.end), CREW_MISSING)
+def crew_counts(session: Session, selected: RunFilter) -> dict[str, int]:
+    """How many runs of the period, school and operator lack crew: 'crew_missing' (not yet
+    started) and 'went_without_crew' (reported delivered)."""
+    query = select(func.coalesce(func.sum(case((CREW_MISSING, 1), else_=0)), 0),
+                   func.coalesce(func.sum(case((WENT_WITHOUT_CREW, 1), else_=0)), 0)).where(
+        Run.run_on.between(selected.start, selected.end))
     if selected.school_id is not None:
         query = query.where(Run.school_id == selected.school_id)
     if selected.operator_id is not None:
         query = query.where(Run.operator_id == selected.operator_id)
-    return session.scalar(query) or 0
+    missing, went = session.execute(query).one()
+    return {"crew_missing": int(missing), "went_without_crew": int(went)}
 
 
 @dataclass(frozen=True)

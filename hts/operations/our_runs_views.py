@@ -23,9 +23,9 @@ from hts.auth.models import Role
 from hts.operations import closures
 from hts.operations.control import (
     RunFilter,
+    crew_counts,
+    crew_flags,
     crew_gaps,
-    crew_missing_count,
-    crew_missing_ids,
     record_outcome_by_hand,
     run_query,
     status_counts,
@@ -65,11 +65,11 @@ def runs() -> Any:
         query = query.where(OPERATOR_FILTERS[shown][1])
     counts = status_counts(db.session(), selected)
     counts["to_report"] = counts["scheduled"] + counts["under_way"]
-    counts["crew_missing"] = crew_missing_count(db.session(), selected)
+    counts.update(crew_counts(db.session(), selected))
     page = paginate(query)
     return render_template(
         "operations/our_runs.html", page=page, day=day, today=today, shown=shown, filters=OPERATOR_FILTERS,
-        counts=counts, missing=crew_missing_ids(db.session(), page.items), status_label=status_label,
+        counts=counts, flags=crew_flags(db.session(), page.items), status_label=status_label,
         one_day=dt.timedelta(days=1), closed=closures.on_day(db.session(), day, operator_id=operator_id),
         date_error=date_error,
     ), (400 if date_error else 200)

@@ -30,9 +30,9 @@ from hts.operations.control import (
     RunFilter,
     absence_choices,
     control_room_source,
+    crew_counts,
+    crew_flags,
     crew_gaps,
-    crew_missing_count,
-    crew_missing_ids,
     mark_absent,
     record_outcome_by_hand,
     run_query,
@@ -123,7 +123,7 @@ def board() -> Any:
     closed = closures.on_day(db.session(), selected.start) if selected.one_day else []
     return render_template(
         "operations/board.html", page=page, selected=selected, counts=counts, filters=RUN_FILTERS,
-        missing=crew_missing_ids(db.session(), page.items), crew_missing=crew_missing_count(db.session(), selected),
+        flags=crew_flags(db.session(), page.items), crew=crew_counts(db.session(), selected),
         schools=options(School, School.name), operators=operators, operator_names=dict(operators),
         status_label=status_label, link=lambda **changes: board_link(selected, **changes), today=local_today(), day_has_runs=day_has_runs,
         generate_form=GenerateForm(data={"day": selected.start}), closed=closed,

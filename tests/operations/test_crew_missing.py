@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from hts.operations.control import CREW_MISSING, crew_gaps
+from hts.operations.control import CREW_MISSING, WENT_WITHOUT_CREW, crew_gaps
 from hts.operations.models import Run, RunPupil, RunPupilStatus, RunStatus
 from hts.operators.models import StaffRole
 from tests import factories
@@ -93,3 +93,19 @@ def test_the_operator_sees_its_runs_without_crew(client, login, db_session):
     page = _page(client.get(f"/our-runs/{runs['CM-NOVAN'].id}"))
     assert "This run has no vehicle: it must not go until a compliant crew is assigned." in page
     assert f'href="/compliance/routes/{runs["CM-NOVAN"].route_id}/assign"' in page
+
+
+def test_a_run_reported_delivered_without_full_crew_on_record_is_raised_on_the_board(client, login, db_session):
+    school = factories.make_school(db_session, name="Hazel School")
+    ours = factories.make_operator(db_session, name="Ourtown Cars")
+    went = _crewed_run(db_session, "CM-WENT", operator=ours, school=school, needs_pa=True, pa=False,
+                       status=RunStatus.COMPLETED)
+    _crewed_run(db_session, "CM-OK", operator=ours, school=school, status=RunStatus.COMPLETED)
+    _crewed_run(db_session, "CM-CANCELLED", operator=ours, school=school, driver=False, status=RunStatus.CANCELLED)
+    assert set(db_session.scalars(select(Run.id).where(Run.run_on == DAY, WENT_WITHOUT_CREW))) == {went.id}
+    login("manager")
+    page = _page(client.get(f"/operations?date={DAY.isoformat()}"))
+    assert "1 run reported delivered had no driver, no vehicle or no passenger assistant a pupil needed" in page
+    assert page.count("Went without full crew</strong>") == 1 and "runs not yet started" not in page
+    page = _page(client.get(f"/operations?date={DAY.isoformat()}&status=went_without_crew"))
+    assert ">CM-WENT<" in page and ">CM-OK<" not in page and ">CM-CANCELLED<" not in page
