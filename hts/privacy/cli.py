@@ -51,11 +51,11 @@ def anonymise(dry_run: bool, day: str | None) -> None:
     import datetime as dt
 
     from hts.cli import app_config, fail
-    from hts.jobs import LONDON
+    from hts.clock import local_today
     from hts.privacy.retention import anonymise_due
 
     try:
-        today = dt.date.fromisoformat(day) if day else dt.datetime.now(LONDON).date()
+        today = dt.date.fromisoformat(day) if day else local_today()
     except ValueError:
         fail(f"'{day}' is not a date: use YYYY-MM-DD.")
         return
