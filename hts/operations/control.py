@@ -65,7 +65,8 @@ RUN_FILTERS: dict[str, tuple[str, ColumnElement[bool]]] = {
 
 def crew_gaps(run: Run) -> list[str]:
     """What the run lacks before it may go ('no driver', 'no vehicle', 'no passenger assistant');
-    empty when its crew is complete. The SQL twin is CREW_MISSING."""
+    empty when its crew is complete. The SQL twin is _CREW_INCOMPLETE (CREW_MISSING before the run
+    starts, WENT_WITHOUT_CREW once it is reported delivered)."""
     gaps = [text for text, missing in (("no driver", run.driver_id is None), ("no vehicle", run.vehicle_id is None))
             if missing]
     if run.pa_id is None and any(rp.pupil.passenger_assistant for rp in run.pupils
