@@ -17,7 +17,7 @@ from hts import db
 from hts.auth.access import operator_scope, roles_required
 from hts.auth.models import Role
 from hts.compliance.forms import AssignForm, CompleteReviewForm, OpenReviewForm, ReviewItemForm
-from hts.compliance.gates import AssignmentRefused, assign
+from hts.compliance.gates import AssignmentRefused, assign, check
 from hts.compliance.holders import next_school_day
 from hts.compliance.models import GatewayReview, GatewayReviewItem
 from hts.compliance.readiness import readiness
@@ -240,8 +240,12 @@ def _assign_form(route: Route, formdata: Any = None) -> AssignForm:
 
 def _assign_page(route: Route, form: AssignForm, errors: dict[str, str], refusals: list[str],
                  status: int = 200) -> Any:
-    return render_template("compliance/assign.html", route=route, form=form, errors=errors,
-                           refusals=refusals, today=local_today(), own=operator_scope() is not None), status
+    today = local_today()
+    # What the gate says of the route as assigned now: why its runs may have lost crew.
+    standing = check(db.session(), route, today=today, policy=policy(), operator=route.operator,
+                     vehicle=route.vehicle, driver=route.driver, pa=route.pa) if route.operator else []
+    return render_template("compliance/assign.html", route=route, form=form, errors=errors, refusals=refusals,
+                           today=today, own=operator_scope() is not None, standing=standing), status
 
 
 def _lookup(form: AssignForm, scope: int | None = None) -> tuple[dict[str, Any], dict[str, str]]:

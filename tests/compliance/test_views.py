@@ -457,6 +457,20 @@ def test_the_assignment_form_is_for_planners_the_compliance_team_and_the_routes_
     assert client.get(f"/compliance/routes/{route.id}/assign").status_code == status
 
 
+def test_the_assignment_page_says_why_the_crew_as_it_stands_would_be_refused(client, login, db_session):
+    operator, driver, vehicle, route = _crewed_route(db_session)
+    badgeless = compliant_staff(db_session, operator, skip=("driver_badge",))
+    route.operator, route.vehicle, route.driver = operator, vehicle, badgeless
+    db_session.flush()
+    login("planner")
+    page = text(client.get(f"/compliance/routes/{route.id}/assign"))
+    assert "As the route stands, the compliance gate would refuse it:" in page
+    assert f"driver {badgeless.staff_ref} on " in page and "no driver badge on record" in page
+    route.driver = driver
+    db_session.flush()
+    assert "would refuse it" not in text(client.get(f"/compliance/routes/{route.id}/assign"))
+
+
 def test_an_operator_assigns_its_own_crew_but_not_another_operators_nor_another_operator(client, login, db_session):
     operator, driver, vehicle, route = _crewed_route(db_session)
     route.operator = operator
