@@ -1,16 +1,18 @@
 """The lists the compliance dashboard's counts link to: holders not compliant, routes at risk,
-documents waiting for review, and the outbox of messages sent.
+documents waiting for review, the outbox of messages sent, and runs that went ahead without full
+crew on record.
 
 Routes registered on the `compliance` blueprint of hts.compliance.views.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import render_template, request
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from hts import db
 from hts.auth.access import roles_required
@@ -25,7 +27,9 @@ from hts.compliance.views import (
     policy,
 )
 from hts.mail.models import OutboxMessage
-from hts.operators.models import DOCUMENT_TYPES, Document
+from hts.operations.control import RUN_FILTERS, RunFilter, crew_gaps, run_query, status_label
+from hts.operations.models import Run, RunPupil
+from hts.operators.models import DOCUMENT_TYPES, Document, Operator
 from hts.routing.models import Route
 from hts.web import day_arg, local_today, paginate
 
@@ -75,3 +79,26 @@ def pending() -> Any:
              .order_by(Document.created_at, Document.id))
     return render_template("compliance/pending.html", page=paginate(query), document_types=DOCUMENT_TYPES,
                            today=local_today())
+
+
+#: How far back the list of runs that went ahead without full crew looks, to its last day.
+WENT_WITHOUT_CREW_DAYS = 30
+
+
+@bp.get("/runs-without-crew")
+@roles_required(OVERSIGHT_ROLES)
+def runs_without_crew() -> Any:
+    """Runs reported delivered in the 30 days to `date` (today unless given) that had no driver,
+    no vehicle or no passenger assistant a pupil needed on record: who crewed them is a question
+    for the operator, and the answer may be a safeguarding matter."""
+    end, date_error = day_arg(local_today())
+    start = end - dt.timedelta(days=WENT_WITHOUT_CREW_DAYS - 1)
+    query = run_query(RunFilter(start=start, end=end, status="went_without_crew")).options(
+        selectinload(Run.pupils).selectinload(RunPupil.pupil))
+    page = paginate(query)
+    operators = dict(db.session.execute(select(Operator.id, Operator.name).where(
+        Operator.id.in_({run.operator_id for run in page.items if run.operator_id}))).all()) if page.items else {}
+    return render_template(
+        "compliance/runs_without_crew.html", page=page, start=start, end=end, date_error=date_error,
+        operators=operators, crew_gaps=crew_gaps, status_label=status_label,
+        label=RUN_FILTERS["went_without_crew"][0]), (400 if date_error else 200)

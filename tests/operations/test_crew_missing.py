@@ -109,3 +109,20 @@ def test_a_run_reported_delivered_without_full_crew_on_record_is_raised_on_the_b
     assert page.count("Went without full crew</strong>") == 1 and "runs not yet started" not in page
     page = _page(client.get(f"/operations?date={DAY.isoformat()}&status=went_without_crew"))
     assert ">CM-WENT<" in page and ">CM-OK<" not in page and ">CM-CANCELLED<" not in page
+
+
+def test_compliance_lists_the_runs_that_went_ahead_without_full_crew(client, login, db_session):
+    school = factories.make_school(db_session, name="Hazel School")
+    ours = factories.make_operator(db_session, name="Ourtown Cars")
+    _crewed_run(db_session, "CM-WENT", operator=ours, school=school, driver=False, status=RunStatus.ARRIVED)
+    _crewed_run(db_session, "CM-OK", operator=ours, school=school, status=RunStatus.COMPLETED)
+    login("compliance")
+    assert 'href="/compliance/runs-without-crew"' in _page(client.get("/compliance"))
+    page = _page(client.get(f"/compliance/runs-without-crew?date={(DAY + dt.timedelta(days=29)).isoformat()}"))
+    assert ">CM-WENT<" in page and ">CM-OK<" not in page
+    assert "No driver" in page and "Ourtown Cars" in page
+    # The 30 days end on the day chosen: a day later, DAY falls out of the window.
+    page = _page(client.get(f"/compliance/runs-without-crew?date={(DAY + dt.timedelta(days=30)).isoformat()}"))
+    assert "No runs found." in page
+    response = client.get("/compliance/runs-without-crew?date=yesterday")
+    assert response.status_code == 400 and "is not a date" in _page(response)

@@ -100,6 +100,7 @@ EXPECTED: dict[str, Any] = {
     "compliance.not_compliant": COMPLIANCE_OVERSIGHT,
     "compliance.outbox": COMPLIANCE_OVERSIGHT,
     "compliance.at_risk": COMPLIANCE_OVERSIGHT,
+    "compliance.runs_without_crew": COMPLIANCE_OVERSIGHT,
     "compliance.reviews": COMPLIANCE_OVERSIGHT,
     "compliance.review": COMPLIANCE_OVERSIGHT,
     "compliance.review_item": COMPLIANCE_OFFICERS,
