@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -85,20 +86,6 @@ def crew_flags(session: Session, runs: list[Run]) -> dict[int, str]:
         select(Run.id, flag).where(Run.id.in_(ids), or_(*CREW_FLAGS.values()))) if label}
 
 
-def crew_counts(session: Session, selected: RunFilter) -> dict[str, int]:
-    """How many runs of the period, school and operator lack crew: 'crew_missing' (not yet
-    started) and 'went_without_crew' (reported delivered)."""
-    query = select(func.coalesce(func.sum(case((CREW_MISSING, 1), else_=0)), 0),
-                   func.coalesce(func.sum(case((WENT_WITHOUT_CREW, 1), else_=0)), 0)).where(
-        Run.run_on.between(selected.start, selected.end))
-    if selected.school_id is not None:
-        query = query.where(Run.school_id == selected.school_id)
-    if selected.operator_id is not None:
-        query = query.where(Run.operator_id == selected.operator_id)
-    missing, went = session.execute(query).one()
-    return {"crew_missing": int(missing), "went_without_crew": int(went)}
-
-
 @dataclass(frozen=True)
 class RunFilter:
     """What the board shows: a period, and optionally a school, an operator and a run set."""
@@ -115,36 +102,39 @@ class RunFilter:
         return self.start == self.end
 
 
-def run_query(selected: RunFilter) -> Select[tuple[Run]]:
-    """The runs the filter selects, in time order, with what the board shows loaded in the same query."""
-    query = (
-        select(Run).join(Route, Route.id == Run.route_id)
-        .options(joinedload(Run.route), joinedload(Run.school))
-        .where(Run.run_on.between(selected.start, selected.end))
-    )
+def _within(query: Select[Any], selected: RunFilter) -> Select[Any]:
+    """The query kept to the filter's period, school and operator."""
+    query = query.where(Run.run_on.between(selected.start, selected.end))
     if selected.school_id is not None:
         query = query.where(Run.school_id == selected.school_id)
     if selected.operator_id is not None:
         query = query.where(Run.operator_id == selected.operator_id)
+    return query
+
+
+def run_query(selected: RunFilter) -> Select[tuple[Run]]:
+    """The runs the filter selects, in time order, with what the board shows loaded in the same query."""
+    query = _within(select(Run).join(Route, Route.id == Run.route_id)
+                    .options(joinedload(Run.route), joinedload(Run.school)), selected)
     if selected.status in RUN_FILTERS:
         query = query.where(RUN_FILTERS[selected.status][1])
     return query.order_by(Run.run_on, Run.session, Run.due_at_school, Route.route_code)
 
 
+def _how_many(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
 def status_counts(session: Session, selected: RunFilter) -> dict[str, int]:
-    """Runs per status for the period, school and operator (ignoring the status filter), and late ones."""
-    base = select(Run.status, func.count(), func.coalesce(func.sum(case((RUN_FILTERS["late"][1], 1), else_=0)), 0))
-    query = base.where(Run.run_on.between(selected.start, selected.end))
-    if selected.school_id is not None:
-        query = query.where(Run.school_id == selected.school_id)
-    if selected.operator_id is not None:
-        query = query.where(Run.operator_id == selected.operator_id)
-    counts = {status.value: 0 for status in RunStatus}
-    late = 0
-    for status, count, late_count in session.execute(query.group_by(Run.status)):
+    """Runs per status for the period, school and operator (ignoring the status filter), and how
+    many are late, 'crew_missing' (not yet started) and 'went_without_crew' (reported delivered)."""
+    query = _within(select(Run.status, func.count(), _how_many(RUN_FILTERS["late"][1]), _how_many(CREW_MISSING),
+                           _how_many(WENT_WITHOUT_CREW)), selected)
+    counts = {status.value: 0 for status in RunStatus} | {"late": 0, "crew_missing": 0, "went_without_crew": 0}
+    for status, count, *flagged in session.execute(query.group_by(Run.status)):
         counts[RunStatus(status).value] = int(count)
-        late += int(late_count or 0)
-    counts["late"] = late
+        for name, n in zip(("late", "crew_missing", "went_without_crew"), flagged, strict=True):
+            counts[name] += int(n or 0)
     return counts
 
 

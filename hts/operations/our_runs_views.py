@@ -23,7 +23,6 @@ from hts.auth.models import Role
 from hts.operations import closures
 from hts.operations.control import (
     RunFilter,
-    crew_counts,
     crew_flags,
     crew_gaps,
     record_outcome_by_hand,
@@ -65,7 +64,6 @@ def runs() -> Any:
         query = query.where(OPERATOR_FILTERS[shown][1])
     counts = status_counts(db.session(), selected)
     counts["to_report"] = counts["scheduled"] + counts["under_way"]
-    counts.update(crew_counts(db.session(), selected))
     page = paginate(query)
     return render_template(
         "operations/our_runs.html", page=page, day=day, today=today, shown=shown, filters=OPERATOR_FILTERS,

@@ -30,7 +30,6 @@ from hts.operations.control import (
     RunFilter,
     absence_choices,
     control_room_source,
-    crew_counts,
     crew_flags,
     crew_gaps,
     mark_absent,
@@ -123,7 +122,7 @@ def board() -> Any:
     closed = closures.on_day(db.session(), selected.start) if selected.one_day else []
     return render_template(
         "operations/board.html", page=page, selected=selected, counts=counts, filters=RUN_FILTERS,
-        flags=crew_flags(db.session(), page.items), crew=crew_counts(db.session(), selected),
+        flags=crew_flags(db.session(), page.items),
         schools=options(School, School.name), operators=operators, operator_names=dict(operators),
         status_label=status_label, link=lambda **changes: board_link(selected, **changes), today=local_today(), day_has_runs=day_has_runs,
         generate_form=GenerateForm(data={"day": selected.start}), closed=closed,
