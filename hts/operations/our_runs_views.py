@@ -31,8 +31,9 @@ from hts.operations.control import (
     status_label,
 )
 from hts.operations.forms import OperatorOutcomeForm
-from hts.operations.models import Run, RunEvent, RunStatus
+from hts.operations.models import Run, RunEvent, RunPupil, RunStatus
 from hts.operations.our_runs import OPERATOR_FILTERS, operator_source, report_refusal
+from hts.operations.run_notices import SESSIONS
 from hts.operations.runs import EventRefused, local_time
 from hts.operations.views import errors_of, now, touched
 from hts.web import day_arg, local_today, paginate
@@ -74,7 +75,8 @@ def runs() -> Any:
 
 
 def _own_run(run_id: int) -> Run:
-    run = db.session.scalar(select(Run).where(Run.id == run_id).options(selectinload(Run.route)))
+    run = db.session.scalar(select(Run).where(Run.id == run_id).options(
+        selectinload(Run.route), selectinload(Run.pupils).selectinload(RunPupil.pupil)))  # crew_gaps reads them
     if run is None or run.operator_id != _operator_id():
         abort(404)  # another operator's run looks like no run at all
     return run
@@ -125,7 +127,6 @@ def report(run_id: int) -> Any:
                          status=400)
     touched({run.run_on})
     db.session.commit()
-    session_word = "morning" if run.session == "am" else "afternoon"
-    flash(f"Reported for route {run.route.route_code}, {session_word} of {closures.long_date(run.run_on)}: "
+    flash(f"Reported for route {run.route.route_code}, {SESSIONS[run.session]} of {closures.long_date(run.run_on)}: "
           f"{status_label(run)[0].lower()}.", "success")
     return redirect(url_for("our_runs.runs", date=run.run_on.isoformat()))

@@ -194,20 +194,19 @@ def refresh_generated_days(session: Session, from_day: dt.date, policy: Policy,
 
 def recrew_runs(session: Session, route: Route, from_day: dt.date) -> list[Run]:
     """After the route's crew changed: its runs from `from_day` that have not started take the
-    operator, vehicle, driver and PA (and the version number) in force on their day. Returns them."""
-    runs = list(session.scalars(select(Run).where(Run.route_id == route.id, Run.run_on >= from_day)
-                                .order_by(Run.run_on)))
+    operator, vehicle, driver and PA (and the version number) in force on their day, as generation
+    would give them (RunSource). Returns them."""
+    runs = [run for run in session.scalars(select(Run).where(Run.route_id == route.id, Run.run_on >= from_day)
+                                           .order_by(Run.run_on)) if is_unstarted(run)]
     for run in runs:
-        if not is_unstarted(run):
-            continue
         pending = versions.pending_version(session, route.id, run.run_on)
-        snapshot = pending.snapshot if pending is not None else versions.snapshot_of(route)
-        run.operator_id, run.vehicle_id = snapshot.get("operator_id"), snapshot.get("vehicle_id")
-        run.driver_id, run.pa_id = snapshot.get("driver_id"), snapshot.get("pa_id")
-        run.route_version = pending.version if pending is not None else route.version
+        source = RunSource.of_version(pending, {}) if pending is not None else RunSource.of_route(route)
+        run.operator_id, run.vehicle_id, run.driver_id, run.pa_id = (
+            source.operator_id, source.vehicle_id, source.driver_id, source.pa_id)
+        run.route_version = source.version
         session.expire(run, ["vehicle", "driver", "pa"])  # the objects follow the new ids
     session.flush()
-    return [run for run in runs if is_unstarted(run)]
+    return runs
 
 
 def is_unstarted(run: Run) -> bool:
